@@ -1,0 +1,171 @@
+//! The expand phase: validated input into code.
+//!
+//! Generated code names everything by absolute path: `::core` for the
+//! standard library and the runtime crate's hidden `__private` module for
+//! ours, so that it neither depends on nor disturbs the names in scope where
+//! the macro is used.
+
+use proc_macro2::{Span, TokenStream};
+use quote::{format_ident, quote, quote_spanned};
+use syn::{Ident, WherePredicate};
+
+use crate::catalogue::CATALOGUE;
+use crate::krate::runtime_crate;
+use crate::parse::{FnItem, NamedSet, RequiresScopeArgs, ScopesInput};
+use crate::scope_token::Errors;
+use crate::validate::{self, ValidSet};
+
+/// `scopes!`: an anonymous set's canonical type, or named sets' items.
+pub(crate) fn scopes(input: ScopesInput) -> TokenStream {
+    let krate = runtime_crate();
+    let mut errors = Errors::default();
+    match input {
+        ScopesInput::Anonymous(list) => {
+            let set = validate::anonymous_set(&list, &mut errors);
+            if errors.is_empty() {
+                canonical_type(&krate, &set, true)
+            } else {
+                // A macro in type position must expand to exactly one type, and
+                // a tuple of `compile_error!`s is one.
+                let errors = errors.to_compile_error();
+                quote!((#errors))
+            }
+        }
+        ScopesInput::Named(sets) => {
+            let items = sets.iter().map(|set| named_set(&krate, set, &mut errors)).collect::<Vec<_>>();
+            let errors = errors.to_compile_error();
+            quote!(#(#items)* #errors)
+        }
+    }
+}
+
+/// `Set<Yes, No, ...>`: one slot per catalogue scope, so that the same members
+/// in any order are the same type. With `warn_deprecated`, deprecated scopes
+/// fill their slot through a deprecated alias of `Yes`, so the user's spelling
+/// of them gets a warning.
+fn canonical_type(krate: &TokenStream, set: &ValidSet<'_>, warn_deprecated: bool) -> TokenStream {
+    let slots = set.slots().into_iter().enumerate().map(|(index, present)| {
+        let scope = &CATALOGUE[index];
+        if !present {
+            return quote!(#krate::__private::No);
+        }
+        if scope.deprecated && warn_deprecated {
+            let (_, token) = set.scopes.iter().find(|(i, _)| *i == index).expect("present");
+            let alias = format_ident!("{}", scope.rust_name(), span = token.span());
+            return quote_spanned!(token.span()=> #krate::__private::deprecated::#alias);
+        }
+        quote!(#krate::__private::Yes)
+    });
+    quote!(#krate::__private::Set<#(#slots),*>)
+}
+
+fn named_set(krate: &TokenStream, set: &NamedSet, errors: &mut Errors) -> TokenStream {
+    let NamedSet { attrs, vis, ident, .. } = set;
+    let valid = validate::named_set(ident, &set.scopes, set.send_limit.as_ref(), errors);
+    // The named set's own marker impls already warn about deprecated scopes.
+    let canonical = canonical_type(krate, &valid, false);
+    let mut bits = 0u64;
+    for (index, _) in &valid.scopes {
+        bits |= 1 << index;
+    }
+    let send_limit = match &valid.send_limit {
+        None => quote!(::core::option::Option::None),
+        Some(limit) => {
+            // Validation made the amount positive, so the 96-bit mantissa
+            // splits into three words as `Decimal::from_parts` takes them.
+            let mantissa = limit.amount.mantissa().unsigned_abs();
+            let [lo, mid, hi] = [0, 32, 64].map(|shift| (mantissa >> shift) as u32);
+            let scale = limit.amount.scale();
+            let [c0, c1, c2] = limit.currency;
+            let period = Ident::new(limit.period.variant(), Span::call_site());
+            quote!(::core::option::Option::Some(#krate::__private::send_limit(
+                #lo, #mid, #hi, #scale, [#c0, #c1, #c2], #krate::SendLimitPeriod::#period,
+            )))
+        }
+    };
+    // Each marker impl carries the span of the scope that asked for it, so a
+    // deprecation warning lands on the user's spelling of the scope.
+    let marker_impls = valid.scopes.iter().map(|(index, token)| {
+        let marker = format_ident!("{}", CATALOGUE[*index].rust_name(), span = token.span());
+        quote_spanned!(token.span()=> impl #krate::__private::includes::#marker for #ident {})
+    });
+    quote! {
+        #(#attrs)*
+        #[derive(
+            ::core::clone::Clone, ::core::marker::Copy, ::core::fmt::Debug,
+            ::core::default::Default, ::core::cmp::PartialEq, ::core::cmp::Eq,
+            ::core::hash::Hash, ::core::cmp::PartialOrd, ::core::cmp::Ord,
+        )]
+        #vis struct #ident;
+
+        const _: () = {
+            impl #krate::__private::Sealed for #ident {}
+            impl #krate::DeclaredScopes for #ident {
+                const SCOPES: #krate::ScopeSet = #krate::__private::scope_set(#bits);
+                const SEND_LIMIT: ::core::option::Option<#krate::SendLimit> = #send_limit;
+                #[doc(hidden)]
+                type Canonical = #canonical;
+            }
+            #(#marker_impls)*
+        };
+    }
+}
+
+/// `#[requires_scope]`: the function, with one `where` bound per scope on
+/// the set's type parameter, and nothing else changed.
+pub(crate) fn requires_scope(args: RequiresScopeArgs, mut item: FnItem) -> TokenStream {
+    let krate = runtime_crate();
+    let mut errors = Errors::default();
+    let scopes = crate::scope_token::resolve_all(&args.scopes, &mut errors);
+    let param = match args.param {
+        Some(param) => Some(param),
+        None => {
+            let mut params = item.sig.generics.type_params().map(|p| p.ident.clone());
+            match (params.next(), params.next()) {
+                (Some(only), None) => Some(only),
+                (None, _) => {
+                    errors.push(no_parameter(&item, &args, "has no type parameter"));
+                    None
+                }
+                (Some(_), Some(_)) => {
+                    errors.push(no_parameter(&item, &args, "has several type parameters"));
+                    None
+                }
+            }
+        }
+    };
+    if let Some(param) = param {
+        let where_clause = item.sig.generics.make_where_clause();
+        for (index, token) in &scopes {
+            // The bound is spanned at the user's scope, so rustc's errors and
+            // its "consider restricting" suggestions point there and not into
+            // the attribute's other tokens.
+            let span = token.span();
+            let marker = format_ident!("{}", CATALOGUE[*index].rust_name(), span = span);
+            let predicate: WherePredicate =
+                syn::parse_quote_spanned!(span=> #param: #krate::__private::includes::#marker);
+            where_clause.predicates.push(predicate);
+        }
+    }
+    let FnItem { attrs, vis, defaultness, sig, body } = item;
+    let errors = errors.to_compile_error();
+    quote!(#(#attrs)* #vis #defaultness #sig #body #errors)
+}
+
+fn no_parameter(item: &FnItem, args: &RequiresScopeArgs, what: &str) -> syn::Error {
+    let function = &item.sig.ident;
+    let first = args.scopes.first().map_or_else(String::new, |s| s.text.clone());
+    let hint = if item.sig.receiver().is_some() {
+        " (for a method whose set is a parameter of the `impl` or the trait, name that parameter)"
+    } else {
+        ""
+    };
+    syn::Error::new(
+        function.span(),
+        format_args!(
+            "`#[requires_scope]` cannot tell which type parameter of `{function}` is the scope \
+             set: `{function}` {what}\nhelp: name the parameter{hint}: \
+             #[requires_scope(S: {first})]"
+        ),
+    )
+}

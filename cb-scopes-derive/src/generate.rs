@@ -1,0 +1,189 @@
+//! Generators for the runtime crate's catalogue items. cb-scopes invokes these
+//! once each, so that its `Scope` enum, its per-scope marker traits and its
+//! canonical set type are all generated from the one catalogue table.
+
+use proc_macro2::{Literal, TokenStream};
+use quote::{format_ident, quote};
+use syn::{Ident, ItemEnum};
+
+use crate::catalogue::{CAPACITY, CATALOGUE, ScopeDef};
+
+fn rust_name(scope: &ScopeDef) -> Ident {
+    format_ident!("{}", scope.rust_name())
+}
+
+fn catalogue_too_large() -> Option<TokenStream> {
+    (CATALOGUE.len() > CAPACITY).then(|| {
+        let message = format!("the catalogue holds more than {CAPACITY} scopes; widen ScopeSet");
+        quote!(::core::compile_error!(#message);)
+    })
+}
+
+/// Fills `enum Scope {}` with one variant per scope, its discriminant the
+/// scope's catalogue index, and gives it `const ENTRIES`, the catalogue as
+/// values of the entry type named in the attribute.
+pub(crate) fn scope_enum(entry: &Ident, mut item: ItemEnum) -> TokenStream {
+    if !item.variants.is_empty() {
+        return syn::Error::new_spanned(&item.variants, "the variants are generated")
+            .to_compile_error();
+    }
+    let variants = CATALOGUE.iter().enumerate().map(|(index, scope)| {
+        let name = rust_name(scope);
+        let wire = scope.wire;
+        let mut doc = format!("`{wire}`: {}.", scope.description);
+        if scope.restricted {
+            doc.push_str(" Restricted: Coinbase grants it only to apps it has reviewed.");
+        }
+        if scope.deprecated {
+            doc.push_str(" Deprecated: new apps should not ask for it.");
+        }
+        let index = Literal::usize_unsuffixed(index);
+        quote!(#[doc = #doc] #[strum(serialize = #wire)] #name = #index)
+    });
+    item.variants = syn::parse_quote!(#(#variants),*);
+    let ident = &item.ident;
+    let count = CATALOGUE.len();
+    let entries = CATALOGUE.iter().map(|scope| {
+        let ScopeDef { wire, description, restricted, deprecated } = scope;
+        quote!(#entry::new(#wire, #description, #restricted, #deprecated))
+    });
+    let too_large = catalogue_too_large();
+    quote! {
+        #item
+        impl #ident {
+            /// The catalogue in catalogue order: a scope's entry is at its
+            /// discriminant.
+            const ENTRIES: [#entry; #count] = [#(#entries),*];
+        }
+        #too_large
+    }
+}
+
+/// One marker trait per scope, implemented by the sets that include it. Its
+/// diagnostic is what a user sees when a call needs a scope their set lacks.
+pub(crate) fn scope_traits() -> TokenStream {
+    let traits = CATALOGUE.iter().map(|scope| {
+        let name = rust_name(scope);
+        let wire = scope.wire;
+        let doc = format!(
+            "Implemented by every scope set that includes `{wire}`: {}.\n\n\
+             Write `S: {name}` on a generic function to require it by hand; \
+             `#[requires_scope({wire})]` writes this bound for you.",
+            scope.description
+        );
+        let message = format!("missing OAuth scope `{wire}`");
+        let label = format!("this needs `{wire}`");
+        let note = format!(
+            "add `{wire}` to the set's `scopes!` declaration, or, inside a function generic over \
+             the set, to its `#[requires_scope(..)]`"
+        );
+        let deprecated = scope.deprecated.then(|| {
+            let note = format!(
+                "`{wire}` is granted only to apps Coinbase has reviewed, and is being deprecated"
+            );
+            quote!(#[deprecated(note = #note)])
+        });
+        quote! {
+            #[doc = #doc]
+            #[diagnostic::on_unimplemented(message = #message, label = #label, note = #note)]
+            #deprecated
+            pub trait #name: crate::DeclaredScopes {}
+        }
+    });
+    quote!(#(#traits)*)
+}
+
+/// The canonical set type `Set<T0, .., Tn>`, its impls, and the slot-by-slot
+/// machinery behind `Covers`.
+pub(crate) fn canonical_set() -> TokenStream {
+    let params: Vec<Ident> = (0..CATALOGUE.len()).map(|i| format_ident!("T{i}")).collect();
+    let set = quote!(Set<#(#params),*>);
+    let shifts = (0..CATALOGUE.len()).map(Literal::usize_unsuffixed);
+
+    let marker_impls = CATALOGUE.iter().enumerate().map(|(index, scope)| {
+        let name = rust_name(scope);
+        let others = params.iter().enumerate().filter(|(i, _)| *i != index).map(|(_, p)| p);
+        let slots = params.iter().enumerate().map(|(i, p)| {
+            if i == index { quote!(Yes) } else { quote!(#p) }
+        });
+        quote! {
+            #[allow(deprecated)]
+            impl<#(#others: Slot),*> crate::includes::#name for Set<#(#slots),*> {}
+        }
+    });
+
+    let cover_traits: Vec<Ident> =
+        CATALOGUE.iter().map(|scope| format_ident!("Covers{}", scope.rust_name())).collect();
+    let cover_impls = CATALOGUE.iter().zip(&cover_traits).map(|(scope, cover)| {
+        let name = rust_name(scope);
+        quote! {
+            #[doc(hidden)]
+            pub trait #cover<Slot> {}
+            #[diagnostic::do_not_recommend]
+            impl<S: ?Sized> #cover<No> for S {}
+            #[diagnostic::do_not_recommend]
+            #[allow(deprecated)]
+            impl<S: ?Sized + crate::includes::#name> #cover<Yes> for S {}
+        }
+    });
+
+    let deprecated_aliases = CATALOGUE.iter().filter(|scope| scope.deprecated).map(|scope| {
+        let name = rust_name(scope);
+        let note = format!(
+            "`{}` is granted only to apps Coinbase has reviewed, and is being deprecated",
+            scope.wire
+        );
+        quote!(#[deprecated(note = #note)] pub type #name = super::Yes;)
+    });
+
+    quote! {
+        /// The canonical type of a scope set: one slot per catalogue scope,
+        /// each `Yes` or `No`. `scopes!(a, b)` and `scopes!(b, a)` expand to
+        /// the same `Set`, which is zero-sized.
+        pub struct Set<#(#params),*>(::core::marker::PhantomData<fn() -> (#(#params,)*)>);
+
+        impl<#(#params),*> ::core::clone::Clone for #set {
+            fn clone(&self) -> Self { *self }
+        }
+        impl<#(#params),*> ::core::marker::Copy for #set {}
+        impl<#(#params),*> ::core::default::Default for #set {
+            fn default() -> Self { Set(::core::marker::PhantomData) }
+        }
+        impl<#(#params),*> ::core::cmp::PartialEq for #set {
+            fn eq(&self, _: &Self) -> bool { true }
+        }
+        impl<#(#params),*> ::core::cmp::Eq for #set {}
+        impl<#(#params),*> ::core::hash::Hash for #set {
+            fn hash<H: ::core::hash::Hasher>(&self, _: &mut H) {}
+        }
+        impl<#(#params: Slot),*> ::core::fmt::Debug for #set {
+            fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                let scopes = <Self as crate::DeclaredScopes>::SCOPES;
+                write!(f, "scopes!({})", scopes.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", "))
+            }
+        }
+        impl<#(#params: Slot),*> Sealed for #set {}
+        impl<#(#params: Slot),*> crate::DeclaredScopes for #set {
+            const SCOPES: crate::ScopeSet = scope_set(0 #(| (#params::BIT << #shifts))*);
+            const SEND_LIMIT: ::core::option::Option<crate::SendLimit> = ::core::option::Option::None;
+            type Canonical = Self;
+        }
+        #(#marker_impls)*
+
+        #(#cover_impls)*
+
+        #[diagnostic::do_not_recommend]
+        impl<S, T, #(#params),*> crate::Covers<T> for S
+        where
+            S: crate::DeclaredScopes + ?Sized,
+            T: crate::DeclaredScopes<Canonical = #set> + ?Sized,
+            #(S: #cover_traits<#params>,)*
+        {}
+
+        /// Deprecated spellings of `Yes`, used by `scopes!` in the slots of
+        /// deprecated scopes so that asking for them warns.
+        pub mod deprecated {
+            #(#deprecated_aliases)*
+        }
+    }
+}

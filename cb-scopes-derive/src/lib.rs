@@ -1,0 +1,72 @@
+//! Procedural macros of [cb-scopes](https://docs.rs/cb-scopes): `scopes!` and
+//! `#[requires_scope]`.
+//!
+//! Use them through `cb_scopes`, which re-exports them and documents them with
+//! examples. This crate is split by phase, as a compiler is: `parse` reads the
+//! input into syntax trees without judging it, `validate` checks scopes and
+//! send limits against the catalogue and collects every error, and `expand`
+//! writes the code. The scope catalogue itself lives in `catalogue`; the
+//! runtime crate's own catalogue items come from `generate`.
+
+mod catalogue;
+mod expand;
+mod generate;
+mod krate;
+mod parse;
+mod scope_token;
+mod validate;
+
+use proc_macro::TokenStream;
+use syn::parse_macro_input;
+
+/// Declares scope sets. See `cb_scopes::scopes!` for the documentation.
+#[proc_macro]
+pub fn scopes(input: TokenStream) -> TokenStream {
+    expand::scopes(parse_macro_input!(input as parse::ScopesInput)).into()
+}
+
+/// Requires scopes of a function's scope set. See `cb_scopes::requires_scope`
+/// for the documentation.
+#[proc_macro_attribute]
+pub fn requires_scope(args: TokenStream, item: TokenStream) -> TokenStream {
+    let item_tokens = proc_macro2::TokenStream::from(item.clone());
+    let item = match syn::parse::<parse::FnItem>(item) {
+        Ok(item) => item,
+        Err(_) => {
+            // Emit the item untouched so that the rest of the crate still
+            // resolves, with one error saying what the attribute applies to.
+            let error = syn::Error::new(
+                proc_macro2::Span::call_site(),
+                "`#[requires_scope]` applies to functions and methods",
+            )
+            .to_compile_error();
+            return quote::quote!(#item_tokens #error).into();
+        }
+    };
+    match syn::parse::<parse::RequiresScopeArgs>(args) {
+        Ok(args) => expand::requires_scope(args, item).into(),
+        Err(error) => {
+            let error = error.to_compile_error();
+            quote::quote!(#item_tokens #error).into()
+        }
+    }
+}
+
+#[doc(hidden)]
+#[proc_macro_attribute]
+pub fn __scope_enum(args: TokenStream, item: TokenStream) -> TokenStream {
+    let entry = parse_macro_input!(args as syn::Ident);
+    generate::scope_enum(&entry, parse_macro_input!(item as syn::ItemEnum)).into()
+}
+
+#[doc(hidden)]
+#[proc_macro]
+pub fn __scope_traits(_: TokenStream) -> TokenStream {
+    generate::scope_traits().into()
+}
+
+#[doc(hidden)]
+#[proc_macro]
+pub fn __canonical_set(_: TokenStream) -> TokenStream {
+    generate::canonical_set().into()
+}

@@ -1,0 +1,215 @@
+//! The parse phase: macro input into plain syntax trees, with no judgement of
+//! whether the scopes exist. Validation is the next phase's job, so that every
+//! error of an input can be collected and reported together.
+
+use proc_macro2::TokenStream;
+use syn::parse::{Parse, ParseStream};
+use syn::punctuated::Punctuated;
+use syn::{Attribute, Ident, LitStr, Signature, Token, Visibility, parenthesized};
+
+use crate::scope_token::ScopeToken;
+
+/// A comma-separated list of scopes; a trailing comma is allowed.
+pub(crate) type ScopeList = Punctuated<ScopeToken, Token![,]>;
+
+/// What `scopes!` was given.
+pub(crate) enum ScopesInput {
+    /// `scopes!(wallet:accounts:read, ...)`, in type position.
+    Anonymous(ScopeList),
+    /// One or more `pub struct Name(wallet:accounts:read, ...);` declarations.
+    Named(Vec<NamedSet>),
+}
+
+impl Parse for ScopesInput {
+    fn parse(input: ParseStream<'_>) -> syn::Result<Self> {
+        // A named declaration starts like any struct item: with attributes, a
+        // visibility or `struct`. A scope never does.
+        let named = input.peek(Token![#]) || input.peek(Token![pub]) || input.peek(Token![struct]);
+        if !named {
+            return ScopeList::parse_terminated(input).map(ScopesInput::Anonymous);
+        }
+        let mut sets = Vec::new();
+        while !input.is_empty() {
+            sets.push(input.parse()?);
+        }
+        Ok(ScopesInput::Named(sets))
+    }
+}
+
+/// `#[send_limit(..)] pub struct Payouts(wallet:transactions:send);`
+pub(crate) struct NamedSet {
+    /// Attributes other than `#[send_limit]`, passed through to the struct.
+    pub(crate) attrs: Vec<Attribute>,
+    pub(crate) send_limit: Option<SendLimitAttr>,
+    pub(crate) vis: Visibility,
+    pub(crate) ident: Ident,
+    pub(crate) scopes: ScopeList,
+}
+
+impl Parse for NamedSet {
+    fn parse(input: ParseStream<'_>) -> syn::Result<Self> {
+        let mut attrs = Vec::new();
+        let mut send_limit: Option<SendLimitAttr> = None;
+        for attr in input.call(Attribute::parse_outer)? {
+            if !attr.path().is_ident("send_limit") {
+                attrs.push(attr);
+            } else if send_limit.is_some() {
+                return Err(syn::Error::new_spanned(attr, "a set declares one `#[send_limit]`"));
+            } else {
+                send_limit = Some(SendLimitAttr::parse(&attr)?);
+            }
+        }
+        let vis = input.parse()?;
+        input.parse::<Token![struct]>()?;
+        let ident = input.parse()?;
+        let content;
+        parenthesized!(content in input);
+        let scopes = ScopeList::parse_terminated(&content)?;
+        input.parse::<Token![;]>()?;
+        Ok(NamedSet { attrs, send_limit, vis, ident, scopes })
+    }
+}
+
+/// `#[send_limit(amount = "50.00", currency = "USD", period = "day")]`, with
+/// each value still unchecked.
+pub(crate) struct SendLimitAttr {
+    /// The whole attribute, for errors about it as a whole.
+    pub(crate) attr: Attribute,
+    pub(crate) amount: Option<LitStr>,
+    pub(crate) currency: Option<LitStr>,
+    pub(crate) period: Option<LitStr>,
+}
+
+impl SendLimitAttr {
+    fn parse(attr: &Attribute) -> syn::Result<Self> {
+        let mut limit =
+            SendLimitAttr { attr: attr.clone(), amount: None, currency: None, period: None };
+        attr.parse_nested_meta(|meta| {
+            let slot = if meta.path.is_ident("amount") {
+                &mut limit.amount
+            } else if meta.path.is_ident("currency") {
+                &mut limit.currency
+            } else if meta.path.is_ident("period") {
+                &mut limit.period
+            } else {
+                return Err(meta.error("expected `amount`, `currency` or `period`"));
+            };
+            if slot.is_some() {
+                return Err(meta.error("this key is already given"));
+            }
+            *slot = Some(meta.value()?.parse()?);
+            Ok(())
+        })?;
+        Ok(limit)
+    }
+}
+
+/// The arguments of `#[requires_scope(..)]`: an optional `S:` naming the
+/// set's type parameter, then the scopes.
+pub(crate) struct RequiresScopeArgs {
+    pub(crate) param: Option<Ident>,
+    pub(crate) scopes: ScopeList,
+}
+
+impl Parse for RequiresScopeArgs {
+    fn parse(input: ParseStream<'_>) -> syn::Result<Self> {
+        // `S: wallet:accounts:read` and `wallet:accounts:read` are the same
+        // tokens up to the first colon. Type parameters are capitalised and
+        // scope services are not, so the case of the first letter decides.
+        let fork = input.fork();
+        let is_param = fork.parse::<Ident>().is_ok_and(|ident| {
+            ident.to_string().starts_with(|c: char| c.is_ascii_uppercase())
+        }) && fork.peek(Token![:])
+            && !fork.peek(Token![::]);
+        let param = if is_param {
+            let ident = input.parse()?;
+            input.parse::<Token![:]>()?;
+            Some(ident)
+        } else {
+            None
+        };
+        let scopes = ScopeList::parse_terminated(input)?;
+        if scopes.is_empty() {
+            return Err(input.error(
+                "expected one or more OAuth scopes, such as \
+                 `#[requires_scope(wallet:accounts:read)]`",
+            ));
+        }
+        Ok(RequiresScopeArgs { param, scopes })
+    }
+}
+
+/// A function item, an impl method or a trait method, with its body left as
+/// tokens: the attribute never looks inside it, and not parsing it keeps the
+/// macro cheap.
+pub(crate) struct FnItem {
+    pub(crate) attrs: Vec<Attribute>,
+    pub(crate) vis: Visibility,
+    pub(crate) defaultness: Option<Token![default]>,
+    pub(crate) sig: Signature,
+    /// The body in braces, or `;` for a trait method without a default.
+    pub(crate) body: TokenStream,
+}
+
+impl Parse for FnItem {
+    fn parse(input: ParseStream<'_>) -> syn::Result<Self> {
+        let attrs = input.call(Attribute::parse_outer)?;
+        let vis = input.parse()?;
+        let defaultness = input.parse()?;
+        let sig = input.parse()?;
+        let body = input.parse()?;
+        Ok(FnItem { attrs, vis, defaultness, sig, body })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn anonymous_and_named_inputs_are_told_apart() {
+        let input: ScopesInput = syn::parse_str("wallet:accounts:read, offline_access,").unwrap();
+        assert!(matches!(input, ScopesInput::Anonymous(list) if list.len() == 2));
+        let input: ScopesInput = syn::parse_str(
+            "/// Docs.\n#[send_limit(amount = \"5\", currency = \"USD\", period = \"day\")]\n\
+             pub struct A(wallet:transactions:send); struct B();",
+        )
+        .unwrap();
+        let ScopesInput::Named(sets) = input else { panic!("expected named sets") };
+        assert_eq!(sets.len(), 2);
+        assert_eq!(sets[0].attrs.len(), 1, "the doc comment is kept, the limit is taken out");
+        let limit = sets[0].send_limit.as_ref().unwrap();
+        assert_eq!(limit.amount.as_ref().unwrap().value(), "5");
+        assert!(sets[1].scopes.is_empty());
+    }
+
+    #[test]
+    fn send_limit_keys_are_checked_when_parsed() {
+        let error = syn::parse_str::<ScopesInput>(
+            "#[send_limit(amount = \"5\", colour = \"red\")] struct A(wallet:transactions:send);",
+        )
+        .err()
+        .unwrap();
+        assert!(error.to_string().contains("expected `amount`, `currency` or `period`"));
+    }
+
+    #[test]
+    fn the_explicit_parameter_is_recognised_by_its_capital() {
+        let args: RequiresScopeArgs = syn::parse_str("S: wallet:accounts:read").unwrap();
+        assert_eq!(args.param.unwrap(), "S");
+        let args: RequiresScopeArgs = syn::parse_str("wallet:accounts:read, offline_access").unwrap();
+        assert!(args.param.is_none());
+        assert_eq!(args.scopes.len(), 2);
+        assert!(syn::parse_str::<RequiresScopeArgs>("").is_err());
+        assert!(syn::parse_str::<RequiresScopeArgs>("S:").is_err());
+    }
+
+    #[test]
+    fn functions_with_and_without_bodies_parse() {
+        let item: FnItem = syn::parse_str("pub async fn f<S>(x: S) -> u8 { 1 }").unwrap();
+        assert_eq!(item.sig.ident, "f");
+        let item: FnItem = syn::parse_str("fn g(&self);").unwrap();
+        assert_eq!(item.body.to_string(), ";");
+        assert!(syn::parse_str::<FnItem>("struct X;").is_err());
+    }
+}
