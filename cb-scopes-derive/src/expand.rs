@@ -17,7 +17,7 @@ use crate::validate::{self, ValidSet};
 
 /// `scopes!`: an anonymous set's canonical type, or named sets' items.
 pub(crate) fn scopes(input: ScopesInput) -> TokenStream {
-    let krate = runtime_crate();
+    let krate = runtime_crate(Span::call_site());
     let mut errors = Errors::default();
     match input {
         ScopesInput::Anonymous(list) => {
@@ -89,14 +89,19 @@ fn named_set(krate: &TokenStream, set: &NamedSet, errors: &mut Errors) -> TokenS
         let marker = format_ident!("{}", CATALOGUE[*index].rust_name(), span = token.span());
         quote_spanned!(token.span()=> impl #krate::__private::includes::#marker for #ident {})
     });
-    quote! {
-        #(#attrs)*
+    // The struct's own tokens point at the user's name for it, so that errors
+    // about the set point at its declaration and not at the whole macro.
+    let item = quote_spanned! {ident.span()=>
         #[derive(
             ::core::clone::Clone, ::core::marker::Copy, ::core::fmt::Debug,
             ::core::default::Default, ::core::cmp::PartialEq, ::core::cmp::Eq,
             ::core::hash::Hash, ::core::cmp::PartialOrd, ::core::cmp::Ord,
         )]
         #vis struct #ident;
+    };
+    quote! {
+        #(#attrs)*
+        #item
 
         const _: () = {
             impl #krate::__private::Sealed for #ident {}
@@ -114,7 +119,6 @@ fn named_set(krate: &TokenStream, set: &NamedSet, errors: &mut Errors) -> TokenS
 /// `#[requires_scope]`: the function, with one `where` bound per scope on
 /// the set's type parameter, and nothing else changed.
 pub(crate) fn requires_scope(args: RequiresScopeArgs, mut item: FnItem) -> TokenStream {
-    let krate = runtime_crate();
     let mut errors = Errors::default();
     let scopes = crate::scope_token::resolve_all(&args.scopes, &mut errors);
     let param = match args.param {
@@ -137,11 +141,12 @@ pub(crate) fn requires_scope(args: RequiresScopeArgs, mut item: FnItem) -> Token
     if let Some(param) = param {
         let where_clause = item.sig.generics.make_where_clause();
         for (index, token) in &scopes {
-            // The bound is spanned at the user's scope, so rustc's errors and
-            // its "consider restricting" suggestions point there and not into
-            // the attribute's other tokens.
-            let span = token.span();
-            let marker = format_ident!("{}", CATALOGUE[*index].rust_name(), span = span);
+            // Every token of the bound is spanned at the user's scope, so that
+            // rustc's "required by this bound" points at the scope.
+            let span = Span::mixed_site().located_at(token.span());
+            let krate = runtime_crate(span);
+            let param = Ident::new(&param.to_string(), span);
+            let marker = format_ident!("{}", CATALOGUE[*index].rust_name(), span = Span::mixed_site().located_at(token.last_span()));
             let predicate: WherePredicate =
                 syn::parse_quote_spanned!(span=> #param: #krate::__private::includes::#marker);
             where_clause.predicates.push(predicate);

@@ -106,24 +106,28 @@ pub(crate) fn canonical_set() -> TokenStream {
         let slots = params.iter().enumerate().map(|(i, p)| {
             if i == index { quote!(Yes) } else { quote!(#p) }
         });
+        // Not offered as a candidate in errors: "it is implemented for
+        // `Set<T0, .., Yes, ..>`" only distracts from the missing scope.
         quote! {
+            #[diagnostic::do_not_recommend]
             #[allow(deprecated)]
             impl<#(#others: Slot),*> crate::includes::#name for Set<#(#slots),*> {}
         }
     });
 
-    let cover_traits: Vec<Ident> =
-        CATALOGUE.iter().map(|scope| format_ident!("Covers{}", scope.rust_name())).collect();
-    let cover_impls = CATALOGUE.iter().zip(&cover_traits).map(|(scope, cover)| {
+    // `Slot: <Scope>CoveredBy<S>` is dispatched on the slot, not on `S`, so
+    // the compiler reads the slots from the target set before choosing impls,
+    // and a failure leads it to the one marker trait `S` lacks.
+    let covered_by: Vec<Ident> =
+        CATALOGUE.iter().map(|scope| format_ident!("{}CoveredBy", scope.rust_name())).collect();
+    let covered_by_impls = CATALOGUE.iter().zip(&covered_by).map(|(scope, covered_by)| {
         let name = rust_name(scope);
         quote! {
             #[doc(hidden)]
-            pub trait #cover<Slot> {}
-            #[diagnostic::do_not_recommend]
-            impl<S: ?Sized> #cover<No> for S {}
-            #[diagnostic::do_not_recommend]
+            pub trait #covered_by<S: ?Sized> {}
+            impl<S: ?Sized> #covered_by<S> for No {}
             #[allow(deprecated)]
-            impl<S: ?Sized + crate::includes::#name> #cover<Yes> for S {}
+            impl<S: ?Sized + crate::includes::#name> #covered_by<S> for Yes {}
         }
     });
 
@@ -170,14 +174,23 @@ pub(crate) fn canonical_set() -> TokenStream {
         }
         #(#marker_impls)*
 
-        #(#cover_impls)*
+        #(#covered_by_impls)*
 
-        #[diagnostic::do_not_recommend]
-        impl<S, T, #(#params),*> crate::Covers<T> for S
+        /// `Set<..>: CoveredBy<S>` holds when `S` includes the scope of every
+        /// `Yes` slot.
+        #[doc(hidden)]
+        pub trait CoveredBy<S: ?Sized> {}
+
+        impl<S: ?Sized, #(#params),*> CoveredBy<S> for #set
+        where
+            #(#params: #covered_by<S>,)*
+        {}
+
+        impl<S, T> crate::Covers<T> for S
         where
             S: crate::DeclaredScopes + ?Sized,
-            T: crate::DeclaredScopes<Canonical = #set> + ?Sized,
-            #(S: #cover_traits<#params>,)*
+            T: crate::DeclaredScopes + ?Sized,
+            T::Canonical: CoveredBy<S>,
         {}
 
         /// Deprecated spellings of `Yes`, used by `scopes!` in the slots of

@@ -71,6 +71,11 @@ impl ScopeToken {
         self.tokens.clone().into_iter().next().map_or_else(Span::call_site, |t| t.span())
     }
 
+    /// The span of the scope's last token.
+    pub(crate) fn last_span(&self) -> Span {
+        self.tokens.clone().into_iter().last().map_or_else(Span::call_site, |t| t.span())
+    }
+
     /// An error covering the whole scope as written.
     pub(crate) fn error(&self, message: impl std::fmt::Display) -> syn::Error {
         syn::Error::new_spanned(&self.tokens, message)

@@ -158,6 +158,12 @@ fn amount_of(lit: &LitStr) -> syn::Result<Decimal> {
     Ok(amount)
 }
 
+/// Tickers of the crypto-currencies a Coinbase user is most likely to hold,
+/// which are an easy mistake for a send limit's currency; some are a letter
+/// away from a fiat code (`BTC` from `BTN`), which would make a suggestion
+/// mislead.
+const CRYPTO: &[&str] = &["BTC", "ETH", "USDC", "USDT", "SOL", "LTC", "DOGE", "XRP", "ADA", "BCH", "DAI"];
+
 /// An active ISO 4217 fiat code: not a fund, a precious metal or a code that
 /// has been superseded.
 fn currency_of(lit: &LitStr) -> syn::Result<[u8; 3]> {
@@ -168,6 +174,15 @@ fn currency_of(lit: &LitStr) -> syn::Result<[u8; 3]> {
         return Ok([bytes[0], bytes[1], bytes[2]]);
     }
     let upper = code.to_ascii_uppercase();
+    if CRYPTO.contains(&upper.as_str()) {
+        return Err(syn::Error::new(
+            lit.span(),
+            format_args!(
+                "\"{code}\" is a crypto-currency, and Coinbase sets send limits in fiat: use an \
+                 ISO 4217 code such as \"USD\" or \"EUR\""
+            ),
+        ));
+    }
     let nearest = Currency::iter()
         .filter(is_fiat)
         .map(|c| (strsim::levenshtein(&upper, c.code()), c.code()))
@@ -223,7 +238,9 @@ mod tests {
         assert_eq!(&currency_of(&lit("EUR")).unwrap(), b"EUR");
         let error = currency_of(&lit("USF")).unwrap_err().to_string();
         assert!(error.contains("did you mean"), "{error}");
-        for bad in ["BTC", "XAU", "usd", "HRK", "", "USDD"] {
+        let error = currency_of(&lit("BTC")).unwrap_err().to_string();
+        assert!(error.contains("crypto-currency") && !error.contains("did you mean"), "{error}");
+        for bad in ["BTC", "eth", "XAU", "usd", "HRK", "", "USDD"] {
             assert!(currency_of(&lit(bad)).is_err(), "{bad:?} was accepted");
         }
         assert!(currency_of(&lit("usd")).unwrap_err().to_string().contains("\"USD\""));

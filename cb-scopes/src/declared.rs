@@ -54,8 +54,12 @@ pub trait DeclaredScopes:
 ///
 /// It is implemented for every pair of sets it is true of, so it cannot be
 /// implemented by hand.
+// rustc heads the error with this message and names the missing scope just
+// below it, as the marker trait `includes::<Scope>` that `Self` lacks.
 #[diagnostic::on_unimplemented(
     message = "`{Self}` does not include every scope of `{T}`",
-    note = "a set converts only to a set with fewer or the same scopes"
+    label = "narrowing needs every scope of `{T}`",
+    note = "a grant converts only to a set with the same scopes or fewer; the scope it lacks \
+            is the `includes` trait named above"
 )]
 pub trait Covers<T: DeclaredScopes + ?Sized> {}

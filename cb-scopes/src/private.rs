@@ -8,6 +8,11 @@ use crate::{CurrencyCode, ScopeSet, SendLimit, SendLimitPeriod};
 
 /// Implemented only by sets that `scopes!` declares, so that
 /// `DeclaredScopes` cannot be implemented by hand to claim scopes.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not declared with `scopes!`",
+    label = "scope sets cannot be implemented by hand",
+    note = "declare the set with `cb_scopes::scopes!`, which checks its scopes and send limit"
+)]
 pub trait Sealed {}
 
 /// A filled slot of the canonical set type.

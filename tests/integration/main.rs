@@ -1,0 +1,3 @@
+//! Workspace-level integration tests, in one binary.
+
+mod ui;
