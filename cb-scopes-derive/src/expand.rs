@@ -32,7 +32,8 @@ pub(crate) fn scopes(input: ScopesInput) -> TokenStream {
             }
         }
         ScopesInput::Named(sets) => {
-            let items = sets.iter().map(|set| named_set(&krate, set, &mut errors)).collect::<Vec<_>>();
+            let items =
+                sets.iter().map(|set| named_set(&krate, set, &mut errors)).collect::<Vec<_>>();
             let errors = errors.to_compile_error();
             quote!(#(#items)* #errors)
         }
@@ -146,7 +147,11 @@ pub(crate) fn requires_scope(args: RequiresScopeArgs, mut item: FnItem) -> Token
             let span = Span::mixed_site().located_at(token.span());
             let krate = runtime_crate(span);
             let param = Ident::new(&param.to_string(), span);
-            let marker = format_ident!("{}", CATALOGUE[*index].rust_name(), span = Span::mixed_site().located_at(token.last_span()));
+            let marker = format_ident!(
+                "{}",
+                CATALOGUE[*index].rust_name(),
+                span = Span::mixed_site().located_at(token.last_span())
+            );
             let predicate: WherePredicate =
                 syn::parse_quote_spanned!(span=> #param: #krate::__private::includes::#marker);
             where_clause.predicates.push(predicate);

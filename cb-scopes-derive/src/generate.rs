@@ -103,9 +103,10 @@ pub(crate) fn canonical_set() -> TokenStream {
     let marker_impls = CATALOGUE.iter().enumerate().map(|(index, scope)| {
         let name = rust_name(scope);
         let others = params.iter().enumerate().filter(|(i, _)| *i != index).map(|(_, p)| p);
-        let slots = params.iter().enumerate().map(|(i, p)| {
-            if i == index { quote!(Yes) } else { quote!(#p) }
-        });
+        let slots = params
+            .iter()
+            .enumerate()
+            .map(|(i, p)| if i == index { quote!(Yes) } else { quote!(#p) });
         // Not offered as a candidate in errors: "it is implemented for
         // `Set<T0, .., Yes, ..>`" only distracts from the missing scope.
         quote! {
@@ -188,8 +189,8 @@ pub(crate) fn canonical_set() -> TokenStream {
 
         impl<S, T> crate::Covers<T> for S
         where
-            S: crate::DeclaredScopes + ?Sized,
-            T: crate::DeclaredScopes + ?Sized,
+            S: crate::DeclaredScopes,
+            T: crate::DeclaredScopes,
             T::Canonical: CoveredBy<S>,
         {}
 

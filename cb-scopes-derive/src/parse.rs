@@ -117,9 +117,10 @@ impl Parse for RequiresScopeArgs {
         // tokens up to the first colon. Type parameters are capitalised and
         // scope services are not, so the case of the first letter decides.
         let fork = input.fork();
-        let is_param = fork.parse::<Ident>().is_ok_and(|ident| {
-            ident.to_string().starts_with(|c: char| c.is_ascii_uppercase())
-        }) && fork.peek(Token![:])
+        let is_param = fork
+            .parse::<Ident>()
+            .is_ok_and(|ident| ident.to_string().starts_with(|c: char| c.is_ascii_uppercase()))
+            && fork.peek(Token![:])
             && !fork.peek(Token![::]);
         let param = if is_param {
             let ident = input.parse()?;
@@ -197,7 +198,8 @@ mod tests {
     fn the_explicit_parameter_is_recognised_by_its_capital() {
         let args: RequiresScopeArgs = syn::parse_str("S: wallet:accounts:read").unwrap();
         assert_eq!(args.param.unwrap(), "S");
-        let args: RequiresScopeArgs = syn::parse_str("wallet:accounts:read, offline_access").unwrap();
+        let args: RequiresScopeArgs =
+            syn::parse_str("wallet:accounts:read, offline_access").unwrap();
         assert!(args.param.is_none());
         assert_eq!(args.scopes.len(), 2);
         assert!(syn::parse_str::<RequiresScopeArgs>("").is_err());

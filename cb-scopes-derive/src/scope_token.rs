@@ -41,7 +41,10 @@ impl Parse for ScopeToken {
                     if literal.starts_with('"') {
                         return Err(syn::Error::new(
                             token.span(),
-                            format!("write the scope without quotes: {}", literal.trim_matches('"')),
+                            format!(
+                                "write the scope without quotes: {}",
+                                literal.trim_matches('"')
+                            ),
                         ));
                     }
                     if !literal.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
@@ -184,7 +187,10 @@ mod tests {
 
     #[test]
     fn hyphens_digits_and_keywords_join_into_one_scope() {
-        assert_eq!(parse("wallet:payment-methods:read").unwrap().text, "wallet:payment-methods:read");
+        assert_eq!(
+            parse("wallet:payment-methods:read").unwrap().text,
+            "wallet:payment-methods:read"
+        );
         assert_eq!(
             parse("wallet:transactions:send:bypass-2fa").unwrap().text,
             "wallet:transactions:send:bypass-2fa"

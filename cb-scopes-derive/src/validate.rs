@@ -162,7 +162,8 @@ fn amount_of(lit: &LitStr) -> syn::Result<Decimal> {
 /// which are an easy mistake for a send limit's currency; some are a letter
 /// away from a fiat code (`BTC` from `BTN`), which would make a suggestion
 /// mislead.
-const CRYPTO: &[&str] = &["BTC", "ETH", "USDC", "USDT", "SOL", "LTC", "DOGE", "XRP", "ADA", "BCH", "DAI"];
+const CRYPTO: &[&str] =
+    &["BTC", "ETH", "USDC", "USDT", "SOL", "LTC", "DOGE", "XRP", "ADA", "BCH", "DAI"];
 
 /// An active ISO 4217 fiat code: not a fund, a precious metal or a code that
 /// has been superseded.

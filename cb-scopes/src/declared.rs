@@ -62,4 +62,4 @@ pub trait DeclaredScopes:
     note = "a grant converts only to a set with the same scopes or fewer; the scope it lacks \
             is the `includes` trait named above"
 )]
-pub trait Covers<T: DeclaredScopes + ?Sized> {}
+pub trait Covers<T: DeclaredScopes> {}

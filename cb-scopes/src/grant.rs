@@ -159,7 +159,8 @@ mod tests {
         let writer = Grant::<Writer>::check(granted).unwrap();
         let reader: Grant<Reader> = writer.narrow();
         assert_eq!(reader.granted(), granted);
-        let anonymous: Grant<scopes!(wallet:accounts:update)> = writer.narrow();
+        type Updater = scopes!(wallet:accounts:update);
+        let anonymous: Grant<Updater> = writer.narrow();
         assert_eq!(anonymous.granted(), granted);
     }
 }

@@ -108,7 +108,10 @@ pub use send_limit::{CurrencyCode, InvalidSendLimit, SendLimit, SendLimitPeriod}
 /// ```
 ///
 /// An anonymous set cannot carry a send limit, so it cannot hold
-/// `wallet:transactions:send`.
+/// `wallet:transactions:send`. Give it a name with `type` before using it
+/// inside other types: it expands to a type with one slot per catalogue
+/// scope, which clippy's `type_complexity` lint counts, and a named set also
+/// reads better in error messages.
 ///
 /// **Checked at compile time:** every scope exists (a typo gets a "did you
 /// mean"), none is listed twice, `wallet:transactions:send` comes with

@@ -36,7 +36,7 @@ use std::str::FromStr;
     strum::IntoStaticStr,
     strum::EnumIter,
     strum::EnumCount,
-    strum::VariantArray
+    strum::VariantArray,
 )]
 #[non_exhaustive]
 pub enum Scope {}

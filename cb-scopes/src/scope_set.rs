@@ -183,7 +183,9 @@ impl FromStr for ScopeSet {
     /// empty set. An unknown scope is an error naming it.
     fn from_str(text: &str) -> Result<Self, Self::Err> {
         tokens(text).try_fold(ScopeSet::empty(), |set, token| {
-            parse_token(token).map(|scopes| set.union(scopes)).ok_or_else(|| ParseScopeError::new(token))
+            parse_token(token)
+                .map(|scopes| set.union(scopes))
+                .ok_or_else(|| ParseScopeError::new(token))
         })
     }
 }
@@ -294,7 +296,10 @@ mod tests {
     #[test]
     fn displays_comma_joined_in_catalogue_order() {
         let set: ScopeSet = [EMAIL, SEND, READ].into_iter().collect();
-        assert_eq!(set.to_string(), "wallet:accounts:read,wallet:transactions:send,wallet:user:email");
+        assert_eq!(
+            set.to_string(),
+            "wallet:accounts:read,wallet:transactions:send,wallet:user:email"
+        );
         assert_eq!(format!("{set:?}"), format!("ScopeSet({set})"));
         assert_eq!(ScopeSet::empty().to_string(), "");
     }

@@ -114,7 +114,9 @@ impl FromStr for CurrencyCode {
 
     fn from_str(code: &str) -> Result<Self, Self::Err> {
         match code.as_bytes() {
-            &[a, b, c] if [a, b, c].iter().all(u8::is_ascii_uppercase) => Ok(CurrencyCode([a, b, c])),
+            &[a, b, c] if [a, b, c].iter().all(u8::is_ascii_uppercase) => {
+                Ok(CurrencyCode([a, b, c]))
+            }
             _ => Err(InvalidSendLimit("a currency is three uppercase letters, such as USD")),
         }
     }
