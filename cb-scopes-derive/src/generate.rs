@@ -94,7 +94,7 @@ pub(crate) fn scope_traits() -> TokenStream {
 }
 
 /// The canonical set type `Set<T0, .., Tn>`, its impls, and the slot-by-slot
-/// machinery behind `Covers`.
+/// machinery behind `SubsetOf`.
 pub(crate) fn canonical_set() -> TokenStream {
     let params: Vec<Ident> = (0..CATALOGUE.len()).map(|i| format_ident!("T{i}")).collect();
     let set = quote!(Set<#(#params),*>);
@@ -187,10 +187,10 @@ pub(crate) fn canonical_set() -> TokenStream {
             #(#params: #covered_by<S>,)*
         {}
 
-        impl<S, T> crate::Covers<T> for S
+        impl<T, S> crate::SubsetOf<S> for T
         where
-            S: crate::DeclaredScopes,
             T: crate::DeclaredScopes,
+            S: crate::DeclaredScopes,
             T::Canonical: CoveredBy<S>,
         {}
 

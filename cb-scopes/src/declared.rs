@@ -27,39 +27,37 @@ pub trait DeclaredScopes:
     /// the set has `wallet:transactions:send`.
     const SEND_LIMIT: Option<SendLimit>;
 
-    /// The set's canonical structural type, through which `Covers` compares
+    /// The set's canonical structural type, through which `SubsetOf` compares
     /// sets slot by slot.
     #[doc(hidden)]
     type Canonical: DeclaredScopes;
 }
 
-/// `S: Covers<T>` holds when the set `S` includes every scope of the set `T`.
+/// `T: SubsetOf<S>` holds when every scope of the set `T` is in the set `S`.
 ///
 /// It is what narrowing needs: a grant for a bigger set can stand in for a
-/// grant for a smaller one. When it does not hold, the compiler names a
-/// scope that `S` lacks.
+/// grant for a smaller one. When it does not hold, the compiler names a scope
+/// of `T` that `S` lacks, as Coinbase spells it.
 ///
 /// ```
-/// use cb_scopes::{Covers, DeclaredScopes, scopes};
+/// use cb_scopes::{DeclaredScopes, SubsetOf, scopes};
 ///
 /// scopes! {
 ///     pub struct Reader(wallet:accounts:read);
 ///     pub struct Admin(wallet:accounts:read, wallet:accounts:update);
 /// }
 ///
-/// fn assert_covers<S: Covers<T>, T: DeclaredScopes>() {}
-/// assert_covers::<Admin, Reader>();
-/// assert_covers::<Admin, scopes!(wallet:accounts:update)>();
+/// fn assert_subset<T: SubsetOf<S>, S: DeclaredScopes>() {}
+/// assert_subset::<Reader, Admin>();
+/// assert_subset::<scopes!(wallet:accounts:update), Admin>();
 /// ```
 ///
 /// It is implemented for every pair of sets it is true of, so it cannot be
 /// implemented by hand.
-// rustc heads the error with this message and names the missing scope just
-// below it, as the marker trait `includes::<Scope>` that `Self` lacks.
-#[diagnostic::on_unimplemented(
-    message = "`{Self}` does not include every scope of `{T}`",
-    label = "narrowing needs every scope of `{T}`",
-    note = "a grant converts only to a set with the same scopes or fewer; the scope it lacks \
-            is the `includes` trait named above"
-)]
-pub trait Covers<T: DeclaredScopes> {}
+//
+// The relation is written with the smaller set as `Self` on purpose. rustc
+// heads an error with the first bound's message when that bound and the one
+// that failed share their `Self` type; the one that fails here is
+// `S: includes::<Scope>`, so with `S` as `Self` the error would be about this
+// trait, and with `T` it is "missing OAuth scope `...`".
+pub trait SubsetOf<S: DeclaredScopes>: DeclaredScopes {}

@@ -3,7 +3,7 @@
 use std::fmt;
 use std::marker::PhantomData;
 
-use crate::{Covers, DeclaredScopes, ScopeSet};
+use crate::{DeclaredScopes, ScopeSet, SubsetOf};
 
 /// The scopes Coinbase granted, checked to include every scope of the set `S`.
 ///
@@ -60,10 +60,7 @@ impl<S: DeclaredScopes> Grant<S> {
 
     /// The same grant, typed by a smaller set. The compiler checks that `T`
     /// is a subset of `S`, and names a missing scope when it is not.
-    pub fn narrow<T: DeclaredScopes>(self) -> Grant<T>
-    where
-        S: Covers<T>,
-    {
+    pub fn narrow<T: SubsetOf<S>>(self) -> Grant<T> {
         Grant { granted: self.granted, set: PhantomData }
     }
 }

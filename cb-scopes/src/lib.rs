@@ -64,7 +64,7 @@ mod send_limit;
 #[path = "private.rs"]
 pub mod __private;
 
-pub use declared::{Covers, DeclaredScopes};
+pub use declared::{DeclaredScopes, SubsetOf};
 pub use grant::{Grant, ScopesNotGranted};
 pub use scope::{ParseScopeError, Scope};
 pub use scope_set::{Iter, ScopeSet};
