@@ -45,13 +45,12 @@ pub(crate) fn scopes(input: ScopesInput) -> TokenStream {
 /// fill their slot through a deprecated alias of `Yes`, so the user's spelling
 /// of them gets a warning.
 fn canonical_type(krate: &TokenStream, set: &ValidSet<'_>, warn_deprecated: bool) -> TokenStream {
-    let slots = set.slots().into_iter().enumerate().map(|(index, present)| {
+    let slots = set.slots().into_iter().enumerate().map(|(index, token)| {
         let scope = &CATALOGUE[index];
-        if !present {
+        let Some(token) = token else {
             return quote!(#krate::__private::No);
-        }
+        };
         if scope.deprecated && warn_deprecated {
-            let (_, token) = set.scopes.iter().find(|(i, _)| *i == index).expect("present");
             let alias = format_ident!("{}", scope.rust_name(), span = token.span());
             return quote_spanned!(token.span()=> #krate::__private::deprecated::#alias);
         }
@@ -65,10 +64,7 @@ fn named_set(krate: &TokenStream, set: &NamedSet, errors: &mut Errors) -> TokenS
     let valid = validate::named_set(ident, &set.scopes, set.send_limit.as_ref(), errors);
     // The named set's own marker impls already warn about deprecated scopes.
     let canonical = canonical_type(krate, &valid, false);
-    let mut bits = 0u64;
-    for (index, _) in &valid.scopes {
-        bits |= 1 << index;
-    }
+    let bits = valid.bits();
     let send_limit = match &valid.send_limit {
         None => quote!(::core::option::Option::None),
         Some(limit) => {

@@ -23,13 +23,19 @@ pub(crate) struct ValidSet<'a> {
 }
 
 impl ValidSet<'_> {
-    /// Which catalogue slots are in the set.
-    pub(crate) fn slots(&self) -> Vec<bool> {
-        let mut slots = vec![false; CATALOGUE.len()];
-        for (index, _) in &self.scopes {
-            slots[*index] = true;
+    /// One slot per catalogue scope, holding the token that named the scope
+    /// if the set has it.
+    pub(crate) fn slots(&self) -> Vec<Option<&ScopeToken>> {
+        let mut slots = vec![None; CATALOGUE.len()];
+        for (index, token) in &self.scopes {
+            slots[*index] = Some(*token);
         }
         slots
+    }
+
+    /// The set's bits in the run-time `ScopeSet`: bit `i` for catalogue scope `i`.
+    pub(crate) fn bits(&self) -> u64 {
+        self.scopes.iter().fold(0, |bits, (index, _)| bits | 1 << index)
     }
 }
 
