@@ -12,6 +12,13 @@ fn rust_name(scope: &ScopeDef) -> Ident {
     format_ident!("{}", scope.rust_name())
 }
 
+/// What the compiler says when code asks for a deprecated scope.
+fn deprecation_note(scope: &ScopeDef) -> String {
+    let restricted =
+        if scope.restricted { "granted only to apps Coinbase has reviewed, and " } else { "" };
+    format!("`{}` is {restricted}being deprecated", scope.wire)
+}
+
 fn catalogue_too_large() -> Option<TokenStream> {
     (CATALOGUE.len() > CAPACITY).then(|| {
         let message = format!("the catalogue holds more than {CAPACITY} scopes; widen ScopeSet");
@@ -78,9 +85,7 @@ pub(crate) fn scope_traits() -> TokenStream {
              the set, to its `#[requires_scope(..)]`"
         );
         let deprecated = scope.deprecated.then(|| {
-            let note = format!(
-                "`{wire}` is granted only to apps Coinbase has reviewed, and is being deprecated"
-            );
+            let note = deprecation_note(scope);
             quote!(#[deprecated(note = #note)])
         });
         quote! {
@@ -134,10 +139,7 @@ pub(crate) fn canonical_set() -> TokenStream {
 
     let deprecated_aliases = CATALOGUE.iter().filter(|scope| scope.deprecated).map(|scope| {
         let name = rust_name(scope);
-        let note = format!(
-            "`{}` is granted only to apps Coinbase has reviewed, and is being deprecated",
-            scope.wire
-        );
+        let note = deprecation_note(scope);
         quote!(#[deprecated(note = #note)] pub type #name = super::Yes;)
     });
 
