@@ -15,8 +15,8 @@ fn rust_name(scope: &ScopeDef) -> Ident {
 /// What the compiler says when code asks for a deprecated scope.
 fn deprecation_note(scope: &ScopeDef) -> String {
     let restricted =
-        if scope.restricted { "granted only to apps Coinbase has reviewed, and " } else { "" };
-    format!("`{}` is {restricted}being deprecated", scope.wire)
+        if scope.restricted { "is granted only to apps Coinbase has reviewed, and " } else { "" };
+    format!("`{}` {restricted}is being deprecated", scope.wire)
 }
 
 fn catalogue_too_large() -> Option<TokenStream> {
