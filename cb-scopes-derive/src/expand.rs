@@ -10,14 +10,14 @@ use quote::{format_ident, quote, quote_spanned};
 use syn::{Ident, WherePredicate};
 
 use crate::catalogue::CATALOGUE;
-use crate::krate::runtime_crate;
+use crate::krate::RuntimeCrate;
 use crate::parse::{FnItem, NamedSet, RequiresScopeArgs, ScopesInput};
 use crate::scope_token::Errors;
 use crate::validate::{self, ValidSet};
 
 /// `scopes!`: an anonymous set's canonical type, or named sets' items.
 pub(crate) fn scopes(input: ScopesInput) -> TokenStream {
-    let krate = runtime_crate(Span::call_site());
+    let krate = RuntimeCrate::find().path(Span::call_site());
     let mut errors = Errors::default();
     match input {
         ScopesInput::Anonymous(list) => {
@@ -116,6 +116,7 @@ fn named_set(krate: &TokenStream, set: &NamedSet, errors: &mut Errors) -> TokenS
 /// `#[requires_scope]`: the function, with one `where` bound per scope on
 /// the set's type parameter, and nothing else changed.
 pub(crate) fn requires_scope(args: RequiresScopeArgs, mut item: FnItem) -> TokenStream {
+    let runtime = RuntimeCrate::find();
     let mut errors = Errors::default();
     let scopes = crate::scope_token::resolve_all(&args.scopes, &mut errors);
     let param = match args.param {
@@ -141,7 +142,7 @@ pub(crate) fn requires_scope(args: RequiresScopeArgs, mut item: FnItem) -> Token
             // Every token of the bound is spanned at the user's scope, so that
             // rustc's "required by this bound" points at the scope.
             let span = Span::mixed_site().located_at(token.span());
-            let krate = runtime_crate(span);
+            let krate = runtime.path(span);
             let param = Ident::new(&param.to_string(), span);
             let marker = format_ident!(
                 "{}",
