@@ -53,9 +53,13 @@
 #[allow(unused_extern_crates)]
 extern crate self as cb_scopes;
 
+mod authorize;
+mod callback;
 mod declared;
 mod grant;
 pub mod includes;
+mod pending;
+mod pkce;
 mod scope;
 mod scope_set;
 mod send_limit;
@@ -64,11 +68,19 @@ mod send_limit;
 #[path = "private.rs"]
 pub mod __private;
 
+pub use authorize::{Account, AuthorizeUrl, AuthorizeUrlError, COINBASE_AUTHORIZE_ENDPOINT};
+pub use callback::{AuthorizationCode, CallbackError};
 pub use declared::{DeclaredScopes, SubsetOf};
 pub use grant::{Grant, ScopesNotGranted};
+pub use pending::PendingAuthorization;
+pub use pkce::RandomnessUnavailable;
 pub use scope::{ParseScopeError, Scope};
 pub use scope_set::{Iter, ScopeSet};
 pub use send_limit::{CurrencyCode, InvalidSendLimit, SendLimit, SendLimitPeriod};
+
+/// The secret-string type of [`AuthorizationCode`]'s accessors, re-exported
+/// so that callers use the same version.
+pub use secrecy::{ExposeSecret, SecretString};
 
 /// Declares scope sets the compiler can reason about.
 ///

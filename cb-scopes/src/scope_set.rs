@@ -208,6 +208,21 @@ impl fmt::Debug for ScopeSet {
     }
 }
 
+/// Serializes as the comma-joined string that `Display` prints.
+impl serde::Serialize for ScopeSet {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}
+
+/// Deserializes what `FromStr` parses; an unknown scope is an error.
+impl<'de> serde::Deserialize<'de> for ScopeSet {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
+        text.parse().map_err(serde::de::Error::custom)
+    }
+}
+
 impl From<Scope> for ScopeSet {
     fn from(scope: Scope) -> Self {
         ScopeSet::empty().with(scope)
