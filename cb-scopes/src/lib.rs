@@ -19,6 +19,11 @@
 //!   checked to cover `S`. After that the compiler checks everything.
 //! - [`Scope`] and [`ScopeSet`] are the run-time side: the catalogue as an
 //!   enum, and a bitset that parses what Coinbase sends back.
+//! - [`AuthorizeUrl<S>`](AuthorizeUrl) writes the URL that sends a user to
+//!   Coinbase from the set itself: its scopes, its send limit, a fresh
+//!   `state` and a PKCE S256 challenge. The [`PendingAuthorization`] it
+//!   returns checks the browser's return and yields the
+//!   [`AuthorizationCode`] the token exchange needs. None of this does HTTP.
 //!
 //! ```
 //! use cb_scopes::{Grant, ScopeSet, requires_scope, scopes};

@@ -291,6 +291,16 @@ mod tests {
     const EMAIL: Scope = Scope::WalletUserEmail;
 
     #[test]
+    fn serde_uses_the_wire_string() {
+        let set: ScopeSet = "wallet:user:read offline_access".parse().unwrap();
+        let json = serde_json::to_string(&set).unwrap();
+        assert_eq!(json, r#""wallet:user:read,offline_access""#);
+        assert_eq!(serde_json::from_str::<ScopeSet>(&json).unwrap(), set);
+        let error = serde_json::from_str::<ScopeSet>(r#""wallet:nope""#).unwrap_err();
+        assert!(error.to_string().contains("wallet:nope"), "{error}");
+    }
+
+    #[test]
     fn parses_commas_spaces_plus_and_all() {
         let expected: ScopeSet = [READ, EMAIL].into_iter().collect();
         for text in [

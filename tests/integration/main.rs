@@ -1,3 +1,4 @@
 //! Workspace-level integration tests, in one binary.
 
+mod authorize;
 mod ui;
