@@ -1,0 +1,365 @@
+//! `/v2/accounts/:id/transactions`: listing, and sending, transferring and
+//! requesting money, with two-factor challenges, `idem` deduplication and
+//! send limits.
+
+use axum::body::Bytes;
+use axum::extract::Path;
+use axum::http::StatusCode;
+use axum::response::Response;
+use base64::Engine as _;
+use rust_decimal::Decimal;
+use serde_json::{Value, json};
+use sha2::{Digest as _, Sha256};
+
+use super::accounts::find;
+use super::{Api, ApiError, ApiResult, Item, Reply, Session, amount_param, json_body, money, paginate, string_param, timestamp};
+use crate::catalogue;
+use crate::world::{NewTransaction, Transaction, TwoFactorChallenge, World, convert};
+
+pub(crate) fn json(world: &World, tx: &Transaction) -> Value {
+    let native = world
+        .users
+        .values()
+        .find(|user| world.accounts.get(&tx.account_id).is_some_and(|a| a.user_id == user.id))
+        .map_or("USD", |user| user.native_currency.as_str());
+    let to = tx.counterparty.as_ref().map(|party| {
+        if party.contains('@') {
+            json!({ "resource": "email", "email": party })
+        } else if world.accounts.contains_key(party) {
+            json!({ "resource": "account", "id": party })
+        } else {
+            json!({ "resource": "address", "address": party })
+        }
+    });
+    json!({
+        "id": tx.id,
+        "type": tx.kind,
+        "status": tx.status,
+        "amount": money(tx.amount, &tx.currency),
+        "native_amount": money(convert(tx.amount, &tx.currency, native).unwrap_or_default(), native),
+        "description": tx.description,
+        "to": to,
+        "idem": tx.idem,
+        "network": tx.network.as_ref().map(|name| json!({ "status": "confirmed", "name": name })),
+        "created_at": timestamp(tx.created_at),
+        "updated_at": timestamp(tx.updated_at),
+        "resource": "transaction",
+        "resource_path": format!("/v2/accounts/{}/transactions/{}", tx.account_id, tx.id),
+    })
+}
+
+/// Completes sends made at least a second ago: sends are asynchronous.
+pub(crate) fn settle(world: &mut World) {
+    let now = world.now();
+    let pending = std::mem::take(&mut world.pending_sends);
+    for id in pending {
+        match world.transactions.get_mut(&id) {
+            Some(tx) if tx.created_at + time::Duration::SECOND <= now => {
+                tx.status = "completed";
+                tx.updated_at = now;
+            }
+            Some(_) => world.pending_sends.push(id),
+            None => {}
+        }
+    }
+}
+
+/// `GET /v2/accounts/:id/transactions`
+pub(crate) async fn list(api: Api, Path(account): Path<String>) -> Response {
+    api.call(Some("wallet:transactions:read"), |world, session| {
+        let account = find(world, session, &account)?.id.clone();
+        let items = world
+            .transactions
+            .values()
+            .filter(|tx| tx.account_id == account)
+            .map(|tx| Item { seq: tx.seq, id: tx.id.clone(), json: json(world, tx) })
+            .collect();
+        Ok(Reply::page(paginate(&api, items)?))
+    })
+}
+
+fn find_tx<'w>(
+    world: &'w World,
+    session: &Session,
+    account: &str,
+    id: &str,
+) -> Result<&'w Transaction, ApiError> {
+    let account = find(world, session, account)?;
+    world
+        .transactions
+        .get(id)
+        .filter(|tx| tx.account_id == account.id)
+        .ok_or_else(|| ApiError::not_found("Transaction"))
+}
+
+/// `GET /v2/accounts/:id/transactions/:tx`
+pub(crate) async fn show(api: Api, Path((account, id)): Path<(String, String)>) -> Response {
+    api.call(Some("wallet:transactions:read"), |world, session| {
+        Ok(Reply::ok(json(world, find_tx(world, session, &account, &id)?)))
+    })
+}
+
+/// `POST /v2/accounts/:id/transactions`: `type` is `send`, `transfer` or
+/// `request`, each with its own scope.
+pub(crate) async fn create(api: Api, Path(account): Path<String>, body: Bytes) -> Response {
+    let parsed = match json_body(&body) {
+        Ok(body) => body,
+        Err(error) => return api.call(None, |_, _| Err(error)),
+    };
+    match string_param(&parsed, "type") {
+        Some("send") => api.call(Some(catalogue::SEND), |world, session| {
+            send(world, session, &api, &account, &parsed)
+        }),
+        Some("transfer") => api.call(Some("wallet:transactions:transfer"), |world, session| {
+            transfer(world, session, &account, &parsed)
+        }),
+        Some("request") => api.call(Some("wallet:transactions:request"), |world, session| {
+            request(world, session, &account, &parsed)
+        }),
+        Some(_) => api.call(None, |_, _| Err(ApiError::validation("type must be send, transfer or request"))),
+        None => api.call(None, |_, _| Err(ApiError::param_required("type"))),
+    }
+}
+
+/// The fingerprint of a request: a replay must match it exactly.
+fn fingerprint(api: &Api, body: &Value) -> String {
+    let digest = Sha256::digest(format!("POST {}\n{body}", api.path()).as_bytes());
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(digest)
+}
+
+fn send(world: &mut World, session: &Session, api: &Api, account: &str, body: &Value) -> ApiResult {
+    let source = find(world, session, account)?.clone();
+    let to = string_param(body, "to").ok_or_else(|| ApiError::param_required("to"))?.to_owned();
+    let amount = amount_param(body, "amount")?;
+    let currency = string_param(body, "currency").ok_or_else(|| ApiError::param_required("currency"))?;
+    let debit = convert(amount, currency, &source.currency)
+        .ok_or_else(|| ApiError::validation(format!("Unsupported currency {currency}")))?;
+    let fingerprint = fingerprint(api, body);
+    let idem = string_param(body, "idem").map(str::to_owned);
+
+    // A replay of a send that happened returns it: never a second debit.
+    if let Some(idem) = &idem {
+        if let Some((tx, original)) = world.idempotency.get(&(source.id.clone(), idem.clone())) {
+            if *original != fingerprint {
+                return Err(ApiError::new(
+                    StatusCode::BAD_REQUEST,
+                    "invalid_request",
+                    "This idem was already used for a different request",
+                ));
+            }
+            let tx = world.transactions.get(tx).ok_or_else(|| ApiError::not_found("Transaction"))?;
+            return Ok(Reply::created(json(world, tx)));
+        }
+    }
+
+    let authorization = &session.authorization;
+    if !authorization.has_scope(catalogue::BYPASS_2FA) {
+        check_two_factor(world, session, api, &fingerprint)?;
+    }
+
+    let limit_amount = match &authorization.send_limit {
+        Some(limit) => {
+            let counted = convert(amount, currency, &limit.currency)
+                .ok_or_else(|| ApiError::validation(format!("Unsupported currency {currency}")))?;
+            let since = world.limit_window_start(limit.period);
+            let used: Decimal = world
+                .transactions
+                .values()
+                .filter(|tx| tx.authorization_id.as_deref() == Some(authorization.id.as_str()))
+                .filter(|tx| tx.created_at >= since && tx.status != "canceled")
+                .filter_map(|tx| tx.limit_amount)
+                .sum();
+            if used + counted > limit.amount {
+                return Err(ApiError::validation(format!(
+                    "Send limit exceeded: {used} of {} {} per {} already sent",
+                    limit.amount, limit.currency, limit.period
+                )));
+            }
+            Some(counted)
+        }
+        None => None,
+    };
+    if source.balance < debit {
+        return Err(ApiError::validation("Insufficient funds"));
+    }
+
+    let recipient = world.users.values().find(|user| user.email.eq_ignore_ascii_case(&to)).map(|u| u.id.clone());
+    match recipient {
+        Some(user) => {
+            let credit_account = world.account_in(&user, &source.currency);
+            let sender = world.users.get(session.user_id()).map(|u| u.email.clone());
+            world.post(NewTransaction {
+                counterparty: sender,
+                description: string_param(body, "description").map(str::to_owned),
+                ..NewTransaction::new(&credit_account, "send", "completed", debit, &source.currency)
+            });
+        }
+        None => world.outside(&source.currency, debit),
+    }
+    let id = world.post(NewTransaction {
+        description: string_param(body, "description").map(str::to_owned),
+        counterparty: Some(to),
+        idem: idem.clone(),
+        network: string_param(body, "network").map(str::to_owned),
+        authorization_id: Some(authorization.id.clone()),
+        limit_amount,
+        ..NewTransaction::new(&source.id, "send", "pending", -debit, &source.currency)
+    });
+    world.pending_sends.push(id.clone());
+    if let Some(idem) = idem {
+        world.idempotency.insert((source.id.clone(), idem), (id.clone(), fingerprint));
+    }
+    let tx = world.transactions.get(&id).ok_or_else(|| ApiError::not_found("Transaction"))?;
+    Ok(Reply::created(json(world, tx)))
+}
+
+/// Passes when the request carries the code issued for this exact request;
+/// otherwise issues a code and answers `two_factor_required`.
+fn check_two_factor(world: &mut World, session: &Session, api: &Api, fingerprint: &str) -> Result<(), ApiError> {
+    let now = world.now();
+    let key = session.authorization.id.clone();
+    if let (Some(code), Some(challenge)) = (api.header("cb-2fa-token"), world.two_factor.get(&key)) {
+        if challenge.code == code && challenge.fingerprint == fingerprint && challenge.expires_at > now {
+            world.two_factor.remove(&key);
+            return Ok(());
+        }
+    }
+    let code = format!("{:07}", u32::from_be_bytes(random4()) % 10_000_000);
+    let expires_at = now + world.config.two_factor_lifetime;
+    world.two_factor.insert(key, TwoFactorChallenge { code: code.clone(), fingerprint: fingerprint.to_owned(), expires_at });
+    world.last_two_factor_code.insert(session.user_id().to_owned(), code);
+    world.stats.two_factor_challenges += 1;
+    let status = StatusCode::from_u16(world.config.two_factor_status.code()).unwrap_or(StatusCode::PAYMENT_REQUIRED);
+    Err(ApiError::new(
+        status,
+        "two_factor_required",
+        "Two-step verification code required to complete this request. \
+         Re-send the request with the CB-2FA-TOKEN header",
+    ))
+}
+
+fn random4() -> [u8; 4] {
+    let mut bytes = [0u8; 4];
+    if getrandom::fill(&mut bytes).is_err() {
+        bytes = uuid::Uuid::new_v4().as_bytes()[..4].try_into().unwrap_or_default();
+    }
+    bytes
+}
+
+fn transfer(world: &mut World, session: &Session, account: &str, body: &Value) -> ApiResult {
+    let source = find(world, session, account)?.clone();
+    let to = string_param(body, "to").ok_or_else(|| ApiError::param_required("to"))?;
+    let target = find(world, session, to)?.clone();
+    let amount = amount_param(body, "amount")?;
+    let currency = string_param(body, "currency").ok_or_else(|| ApiError::param_required("currency"))?;
+    if target.id == source.id {
+        return Err(ApiError::validation("A transfer needs two different accounts"));
+    }
+    if currency != source.currency || target.currency != source.currency {
+        return Err(ApiError::validation("A transfer moves one currency between its own wallets"));
+    }
+    if source.balance < amount {
+        return Err(ApiError::validation("Insufficient funds"));
+    }
+    let description = string_param(body, "description").map(str::to_owned);
+    world.post(NewTransaction {
+        counterparty: Some(source.id.clone()),
+        description: description.clone(),
+        ..NewTransaction::new(&target.id, "transfer", "completed", amount, currency)
+    });
+    let id = world.post(NewTransaction {
+        counterparty: Some(target.id.clone()),
+        description,
+        authorization_id: Some(session.authorization.id.clone()),
+        ..NewTransaction::new(&source.id, "transfer", "completed", -amount, currency)
+    });
+    let tx = world.transactions.get(&id).ok_or_else(|| ApiError::not_found("Transaction"))?;
+    Ok(Reply::created(json(world, tx)))
+}
+
+fn request(world: &mut World, session: &Session, account: &str, body: &Value) -> ApiResult {
+    let account = find(world, session, account)?.clone();
+    let to = string_param(body, "to").ok_or_else(|| ApiError::param_required("to"))?;
+    if !to.contains('@') {
+        return Err(ApiError::validation("Money is requested from an email address"));
+    }
+    let amount = amount_param(body, "amount")?;
+    let currency = string_param(body, "currency").ok_or_else(|| ApiError::param_required("currency"))?;
+    let amount = convert(amount, currency, &account.currency)
+        .ok_or_else(|| ApiError::validation(format!("Unsupported currency {currency}")))?;
+    // A request moves nothing until it is completed.
+    let id = world.post(NewTransaction {
+        counterparty: Some(to.to_owned()),
+        description: string_param(body, "description").map(str::to_owned),
+        authorization_id: Some(session.authorization.id.clone()),
+        ..NewTransaction::new(&account.id, "request", "pending", Decimal::ZERO, &account.currency)
+    });
+    if let Some(tx) = world.transactions.get_mut(&id) {
+        // The requested amount is shown; the balance moves on completion.
+        tx.amount = amount;
+    }
+    let tx = world.transactions.get(&id).ok_or_else(|| ApiError::not_found("Transaction"))?;
+    Ok(Reply::created(json(world, tx)))
+}
+
+fn pending_request(world: &World, session: &Session, account: &str, id: &str) -> Result<Transaction, ApiError> {
+    let tx = find_tx(world, session, account, id)?;
+    if tx.kind != "request" || tx.status != "pending" {
+        return Err(ApiError::validation("Only a pending money request can be changed"));
+    }
+    Ok(tx.clone())
+}
+
+/// `POST .../transactions/:tx/complete`: the requested money arrives.
+pub(crate) async fn complete_request(api: Api, Path((account, id)): Path<(String, String)>) -> Response {
+    api.call(Some("wallet:transactions:request"), |world, session| {
+        let tx = pending_request(world, session, &account, &id)?;
+        let payer = tx.counterparty.as_deref().and_then(|email| {
+            world.users.values().find(|user| user.email.eq_ignore_ascii_case(email)).map(|u| u.id.clone())
+        });
+        let paid_by_payer = payer.and_then(|payer| {
+            let from = world.account_in(&payer, &tx.currency);
+            (world.accounts.get(&from)?.balance >= tx.amount).then_some(from)
+        });
+        match paid_by_payer {
+            Some(from) => {
+                world.post(NewTransaction {
+                    counterparty: world.users.get(session.user_id()).map(|u| u.email.clone()),
+                    ..NewTransaction::new(&from, "request", "completed", -tx.amount, &tx.currency)
+                });
+            }
+            None => world.outside(&tx.currency, -tx.amount),
+        }
+        let now = world.now();
+        if let Some(stored) = world.transactions.get_mut(&tx.id) {
+            stored.status = "completed";
+            stored.updated_at = now;
+        }
+        if let Some(account) = world.accounts.get_mut(&tx.account_id) {
+            account.balance += tx.amount;
+        }
+        let tx = world.transactions.get(&tx.id).ok_or_else(|| ApiError::not_found("Transaction"))?;
+        Ok(Reply::ok(json(world, tx)))
+    })
+}
+
+/// `POST .../transactions/:tx/resend`: reminds the payer; changes nothing.
+pub(crate) async fn resend_request(api: Api, Path((account, id)): Path<(String, String)>) -> Response {
+    api.call(Some("wallet:transactions:request"), |world, session| {
+        let tx = pending_request(world, session, &account, &id)?;
+        Ok(Reply::ok(json(world, &tx)))
+    })
+}
+
+/// `DELETE .../transactions/:tx`: cancels a pending request.
+pub(crate) async fn cancel_request(api: Api, Path((account, id)): Path<(String, String)>) -> Response {
+    api.call(Some("wallet:transactions:request"), |world, session| {
+        let tx = pending_request(world, session, &account, &id)?;
+        let now = world.now();
+        if let Some(stored) = world.transactions.get_mut(&tx.id) {
+            stored.status = "canceled";
+            stored.updated_at = now;
+        }
+        Ok(Reply::no_content())
+    })
+}

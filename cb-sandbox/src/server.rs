@@ -1,0 +1,110 @@
+//! The router: every route the sandbox serves, and the state they share.
+
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use axum::Router;
+use axum::routing::{get, post};
+
+use crate::world::{TradeKind, World};
+use crate::{api, consent_page, faults, oauth};
+
+/// The sandbox's state, shared by every handler.
+#[derive(Clone)]
+pub(crate) struct Shared(Arc<Mutex<World>>);
+
+impl Shared {
+    pub(crate) fn new(world: World) -> Self {
+        Shared(Arc::new(Mutex::new(world)))
+    }
+
+    /// Runs `f` with the world locked. A handler that panicked while holding
+    /// the lock leaves the world as it was at the panic; the sandbox carries
+    /// on with it rather than failing every later request.
+    pub(crate) fn world<T>(&self, f: impl FnOnce(&mut World) -> T) -> T {
+        let mut guard: MutexGuard<'_, World> =
+            self.0.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        f(&mut guard)
+    }
+}
+
+pub(crate) fn router(shared: Shared) -> Router {
+    let oauth = Router::new()
+        .route("/oauth2/auth", get(oauth::authorize))
+        .route("/oauth/authorize", get(oauth::authorize))
+        .route("/oauth2/consent", post(consent_page::submit))
+        .route("/oauth2/token", post(oauth::token))
+        .route("/oauth/token", post(oauth::token))
+        .route("/oauth2/revoke", post(oauth::revoke))
+        .route("/oauth/revoke", post(oauth::revoke));
+
+    let accounts = "/v2/accounts/{account}";
+    let api = Router::new()
+        .route("/v2/user", get(api::users::current_user).put(api::users::update_user))
+        .route("/v2/user/auth", get(api::users::auth_info))
+        .route("/v2/users/{user}", get(api::users::user))
+        .route("/v2/accounts", get(api::accounts::list).post(api::accounts::create))
+        .route(
+            accounts,
+            get(api::accounts::show).put(api::accounts::update).delete(api::accounts::remove),
+        )
+        .route(&format!("{accounts}/primary"), post(api::accounts::set_primary))
+        .route(
+            &format!("{accounts}/addresses"),
+            get(api::accounts::addresses).post(api::accounts::create_address),
+        )
+        .route(&format!("{accounts}/addresses/{{address}}"), get(api::accounts::address))
+        .route(
+            &format!("{accounts}/addresses/{{address}}/transactions"),
+            get(api::accounts::address_transactions),
+        )
+        .route(
+            &format!("{accounts}/transactions"),
+            get(api::transactions::list).post(api::transactions::create),
+        )
+        .route(
+            &format!("{accounts}/transactions/{{transaction}}"),
+            get(api::transactions::show).delete(api::transactions::cancel_request),
+        )
+        .route(
+            &format!("{accounts}/transactions/{{transaction}}/complete"),
+            post(api::transactions::complete_request),
+        )
+        .route(
+            &format!("{accounts}/transactions/{{transaction}}/resend"),
+            post(api::transactions::resend_request),
+        )
+        .route("/v2/payment-methods", get(api::payment_methods::list))
+        .route(
+            "/v2/payment-methods/{method}",
+            get(api::payment_methods::show).delete(api::payment_methods::remove),
+        )
+        .route("/v2/notifications", get(api::payment_methods::notifications))
+        .route("/v2/notifications/{notification}", get(api::payment_methods::notification));
+
+    // Buys, sells, deposits and withdrawals share their handlers; each has
+    // its own routes, so that faults and records name them.
+    let api = [TradeKind::Buy, TradeKind::Sell, TradeKind::Deposit, TradeKind::Withdrawal]
+        .into_iter()
+        .fold(api, |api, kind| {
+            let collection = format!("{accounts}/{}", kind.collection());
+            api.route(
+                &collection,
+                get(move |caller, path| api::trades::list(kind, caller, path))
+                    .post(move |caller, path, body| api::trades::create(kind, caller, path, body)),
+            )
+            .route(
+                &format!("{collection}/{{trade}}"),
+                get(move |caller, path| api::trades::show(kind, caller, path)),
+            )
+            .route(
+                &format!("{collection}/{{trade}}/commit"),
+                post(move |caller, path| api::trades::commit(kind, caller, path)),
+            )
+        });
+
+    oauth
+        .merge(api)
+        .fallback(api::not_found)
+        .layer(axum::middleware::from_fn_with_state(shared.clone(), faults::layer))
+        .with_state(shared)
+}
