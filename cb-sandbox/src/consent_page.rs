@@ -115,11 +115,19 @@ pub(crate) async fn submit(State(shared): State<Shared>, body: Bytes) -> Respons
             return Redirect::to(request.deny().as_str()).into_response();
         }
         // Only what was requested can be granted, whatever the form says.
-        let scopes: Vec<&'static str> =
-            request.scopes.iter().copied().filter(|scope| params.all("scope").any(|s| s == *scope)).collect();
-        let selectable: BTreeSet<String> = request.selectable_accounts(world, &user).into_iter().collect();
-        let accounts =
-            params.all("account").filter(|id| selectable.contains(*id)).map(str::to_owned).collect();
+        let scopes: Vec<&'static str> = request
+            .scopes
+            .iter()
+            .copied()
+            .filter(|scope| params.all("scope").any(|s| s == *scope))
+            .collect();
+        let selectable: BTreeSet<String> =
+            request.selectable_accounts(world, &user).into_iter().collect();
+        let accounts = params
+            .all("account")
+            .filter(|id| selectable.contains(*id))
+            .map(str::to_owned)
+            .collect();
         let url = request.approve(world, &user, scopes, Some(accounts));
         Redirect::to(url.as_str()).into_response()
     })

@@ -91,7 +91,11 @@ impl ScopeSlot {
 }
 
 /// The layer around every route.
-pub(crate) async fn layer(State(shared): State<Shared>, mut request: Request, next: Next) -> Response {
+pub(crate) async fn layer(
+    State(shared): State<Shared>,
+    mut request: Request,
+    next: Next,
+) -> Response {
     let started = Instant::now();
     let method = request.method().as_str().to_owned();
     // The path only: a query may carry codes or tokens.

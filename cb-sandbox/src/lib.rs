@@ -197,7 +197,8 @@ impl Sandbox {
             .query()
             .unwrap_or("")
             .to_owned();
-        let request = self.shared.world(|world| oauth::AuthorizeRequest::validate(world, &query))?;
+        let request =
+            self.shared.world(|world| oauth::AuthorizeRequest::validate(world, &query))?;
         Ok(Consent { sandbox: self, request, user: None, scopes: None, accounts: None })
     }
 
@@ -378,7 +379,8 @@ impl Consent<'_> {
                     })
                     .collect::<Result<_, _>>()?,
             };
-            let offered: BTreeSet<String> = request.selectable_accounts(world, &user).into_iter().collect();
+            let offered: BTreeSet<String> =
+                request.selectable_accounts(world, &user).into_iter().collect();
             let accounts = match accounts {
                 None => offered,
                 Some(chosen) => {

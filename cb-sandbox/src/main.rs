@@ -3,8 +3,8 @@
 
 use std::net::{IpAddr, SocketAddr};
 
-use clap::Parser;
 use cb_sandbox::{Sandbox, SandboxConfig};
+use clap::Parser;
 
 /// A local emulator of Coinbase's OAuth2 service and v2 API.
 #[derive(Debug, Parser)]

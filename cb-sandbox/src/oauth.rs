@@ -89,7 +89,8 @@ impl AuthorizeRequest {
         let params = Params::parse(query);
         let one = |name| params.one(name).map_err(AuthorizeError::new);
 
-        let client_id = one("client_id")?.ok_or_else(|| AuthorizeError::new("Missing client_id"))?;
+        let client_id =
+            one("client_id")?.ok_or_else(|| AuthorizeError::new("Missing client_id"))?;
         let client = world
             .clients
             .get(client_id)
@@ -151,14 +152,13 @@ impl AuthorizeRequest {
         let account_currencies = one("account_currency")?
             .map(|codes| codes.split(',').map(|code| code.trim().to_ascii_uppercase()).collect());
         if account_all && account_currencies.is_some() {
-            return Err(AuthorizeError::new("account_currency can only be used with account=select"));
+            return Err(AuthorizeError::new(
+                "account_currency can only be used with account=select",
+            ));
         }
 
-        let send_limit = if scopes.contains(&catalogue::SEND) {
-            Some(send_limit(&params)?)
-        } else {
-            None
-        };
+        let send_limit =
+            if scopes.contains(&catalogue::SEND) { Some(send_limit(&params)?) } else { None };
 
         Ok(AuthorizeRequest {
             client_id: client_id.to_owned(),
@@ -180,7 +180,9 @@ impl AuthorizeRequest {
             .values()
             .filter(|account| account.user_id == user_id)
             .filter(|account| {
-                self.account_currencies.as_ref().is_none_or(|codes| codes.contains(&account.currency))
+                self.account_currencies
+                    .as_ref()
+                    .is_none_or(|codes| codes.contains(&account.currency))
             })
             .map(|account| account.id.clone())
             .collect()
@@ -316,7 +318,11 @@ fn authenticate_client(world: &World, headers: &HeaderMap, params: &Params) -> O
 }
 
 /// `POST /oauth2/token`.
-pub(crate) async fn token(State(shared): State<Shared>, headers: HeaderMap, body: Bytes) -> Response {
+pub(crate) async fn token(
+    State(shared): State<Shared>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
     let Ok(body) = std::str::from_utf8(&body) else {
         return oauth_error(StatusCode::BAD_REQUEST, "invalid_request", "The body is not UTF-8");
     };
@@ -335,14 +341,18 @@ pub(crate) async fn token(State(shared): State<Shared>, headers: HeaderMap, body
 
 type TokenError = (StatusCode, &'static str, &'static str);
 
-fn token_grant(world: &mut World, headers: &HeaderMap, params: &Params) -> Result<Response, TokenError> {
+fn token_grant(
+    world: &mut World,
+    headers: &HeaderMap,
+    params: &Params,
+) -> Result<Response, TokenError> {
     let bad_request = |description| (StatusCode::BAD_REQUEST, "invalid_request", description);
-    let invalid_grant =
-        |description| (StatusCode::BAD_REQUEST, "invalid_grant", description);
+    let invalid_grant = |description| (StatusCode::BAD_REQUEST, "invalid_grant", description);
     for name in ["grant_type", "code", "refresh_token", "redirect_uri", "code_verifier"] {
         params.one(name).map_err(|_| bad_request("A parameter is repeated"))?;
     }
-    let grant_type = params.one("grant_type").ok().flatten().ok_or(bad_request("Missing grant_type"))?;
+    let grant_type =
+        params.one("grant_type").ok().flatten().ok_or(bad_request("Missing grant_type"))?;
     let client_id = authenticate_client(world, headers, params).ok_or((
         StatusCode::UNAUTHORIZED,
         "invalid_client",
@@ -355,7 +365,8 @@ fn token_grant(world: &mut World, headers: &HeaderMap, params: &Params) -> Resul
             let code = value("code").ok_or(bad_request("Missing code"))?;
             let redirect_uri = value("redirect_uri").ok_or(bad_request("Missing redirect_uri"))?;
             let now = world.now();
-            let grant = world.codes.get_mut(code).ok_or(invalid_grant("Unknown authorization code"))?;
+            let grant =
+                world.codes.get_mut(code).ok_or(invalid_grant("Unknown authorization code"))?;
             if grant.used {
                 // RFC 6749 section 4.1.2: a code used twice revokes what it
                 // granted.
@@ -375,7 +386,8 @@ fn token_grant(world: &mut World, headers: &HeaderMap, params: &Params) -> Resul
                 return Err(invalid_grant("The redirect URI does not match the authorization"));
             }
             if let Some((challenge, method)) = &grant.challenge {
-                let verifier = value("code_verifier").ok_or(invalid_grant("Missing code_verifier"))?;
+                let verifier =
+                    value("code_verifier").ok_or(invalid_grant("Missing code_verifier"))?;
                 let computed = match method {
                     PkceMethod::S256 => URL_SAFE_NO_PAD.encode(Sha256::digest(verifier.as_bytes())),
                     PkceMethod::Plain => verifier.to_owned(),
@@ -410,7 +422,11 @@ fn token_grant(world: &mut World, headers: &HeaderMap, params: &Params) -> Resul
             authorization.id.clone()
         }
         _ => {
-            return Err((StatusCode::BAD_REQUEST, "unsupported_grant_type", "Unsupported grant_type"));
+            return Err((
+                StatusCode::BAD_REQUEST,
+                "unsupported_grant_type",
+                "Unsupported grant_type",
+            ));
         }
     };
     Ok(issue_tokens(world, &authorization_id))
@@ -427,7 +443,8 @@ fn issue_tokens(world: &mut World, authorization_id: &str) -> Response {
             expires_at: now + time::Duration::seconds(i64::from(lifetime)),
         },
     );
-    let scopes = world.authorizations.get(authorization_id).map(|a| a.scopes.clone()).unwrap_or_default();
+    let scopes =
+        world.authorizations.get(authorization_id).map(|a| a.scopes.clone()).unwrap_or_default();
     let mut body = json!({
         "access_token": access,
         "token_type": "bearer",
@@ -444,13 +461,19 @@ fn issue_tokens(world: &mut World, authorization_id: &str) -> Response {
         body["refresh_token"] = refresh.into();
     }
     let mut response = axum::Json(body).into_response();
-    response.headers_mut().insert(header::CACHE_CONTROL, header::HeaderValue::from_static("no-store"));
+    response
+        .headers_mut()
+        .insert(header::CACHE_CONTROL, header::HeaderValue::from_static("no-store"));
     response
 }
 
 /// `POST /oauth2/revoke`: always 200; revokes when the client and the bearer
 /// token check out.
-pub(crate) async fn revoke(State(shared): State<Shared>, headers: HeaderMap, body: Bytes) -> Response {
+pub(crate) async fn revoke(
+    State(shared): State<Shared>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
     let params = Params::parse(std::str::from_utf8(&body).unwrap_or(""));
     shared.world(|world| {
         let bearer = headers

@@ -411,7 +411,8 @@ impl World {
 
     /// The user's account in `currency`, made if they have none.
     pub(crate) fn account_in(&mut self, user_id: &str, currency: &str) -> String {
-        let existing = self.accounts.values().find(|a| a.user_id == user_id && a.currency == currency);
+        let existing =
+            self.accounts.values().find(|a| a.user_id == user_id && a.currency == currency);
         if let Some(account) = existing {
             return account.id.clone();
         }

@@ -1,4 +1,5 @@
 //! Workspace-level integration tests, in one binary.
 
 mod authorize;
+mod catalogue;
 mod ui;

@@ -6,7 +6,9 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use serde_json::{Value, json};
 
-use super::{Api, ApiError, Item, Reply, Session, json_body, money, paginate, string_param, timestamp};
+use super::{
+    Api, ApiError, Item, Reply, Session, json_body, money, paginate, string_param, timestamp,
+};
 use crate::world::{Account, Address, World, is_fiat, new_id};
 
 fn currency_name(code: &str) -> &str {
@@ -47,7 +49,11 @@ pub(crate) fn json(account: &Account) -> Value {
 
 /// The account `id` names, which may be a currency code such as `BTC`, if
 /// the session may reach it.
-pub(crate) fn find<'w>(world: &'w World, session: &Session, id: &str) -> Result<&'w Account, ApiError> {
+pub(crate) fn find<'w>(
+    world: &'w World,
+    session: &Session,
+    id: &str,
+) -> Result<&'w Account, ApiError> {
     let authorization = &session.authorization;
     world
         .accounts
@@ -185,7 +191,11 @@ pub(crate) async fn addresses(api: Api, Path(account): Path<String>) -> Response
             .addresses
             .values()
             .filter(|address| address.account_id == account)
-            .map(|address| Item { seq: address.seq, id: address.id.clone(), json: address_json(address) })
+            .map(|address| Item {
+                seq: address.seq,
+                id: address.id.clone(),
+                json: address_json(address),
+            })
             .collect();
         Ok(Reply::page(paginate(&api, items)?))
     })
@@ -241,7 +251,11 @@ pub(crate) async fn address_transactions(
             .values()
             .filter(|tx| tx.account_id == address.account_id)
             .filter(|tx| tx.counterparty.as_deref() == Some(address.address.as_str()))
-            .map(|tx| Item { seq: tx.seq, id: tx.id.clone(), json: super::transactions::json(world, tx) })
+            .map(|tx| Item {
+                seq: tx.seq,
+                id: tx.id.clone(),
+                json: super::transactions::json(world, tx),
+            })
             .collect();
         Ok(Reply::page(paginate(&api, items)?))
     })

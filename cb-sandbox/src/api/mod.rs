@@ -115,7 +115,10 @@ pub(crate) struct Api {
 impl FromRequestParts<Shared> for Api {
     type Rejection = std::convert::Infallible;
 
-    async fn from_request_parts(parts: &mut Parts, shared: &Shared) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        shared: &Shared,
+    ) -> Result<Self, Self::Rejection> {
         let RawQuery(query) = RawQuery::from_request_parts(parts, shared).await?;
         Ok(Api {
             shared: shared.clone(),
@@ -278,7 +281,11 @@ pub(crate) fn json_body(body: &[u8]) -> Result<Value, ApiError> {
     }
     match serde_json::from_slice::<Value>(body) {
         Ok(value @ Value::Object(_)) => Ok(value),
-        _ => Err(ApiError::new(StatusCode::BAD_REQUEST, "invalid_request", "The body must be a JSON object")),
+        _ => Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+            "The body must be a JSON object",
+        )),
     }
 }
 
@@ -293,7 +300,7 @@ pub(crate) struct Item {
 /// most 100), `order` (`desc` by default), and the `starting_after` and
 /// `ending_before` cursors, which are item ids.
 pub(crate) fn paginate(api: &Api, mut items: Vec<Item>) -> Result<(Vec<Value>, Value), ApiError> {
-    let param = |name| api.query.one(name).map_err(|message| ApiError::validation(message));
+    let param = |name| api.query.one(name).map_err(ApiError::validation);
     let limit = match param("limit")? {
         None => 25,
         Some(text) => text
@@ -339,8 +346,11 @@ pub(crate) fn paginate(api: &Api, mut items: Vec<Item>) -> Result<(Vec<Value>, V
     } else {
         Value::Null
     };
-    let previous_uri =
-        if start > 0 && start < items.len() { uri("ending_before", &items[start].id) } else { Value::Null };
+    let previous_uri = if start > 0 && start < items.len() {
+        uri("ending_before", &items[start].id)
+    } else {
+        Value::Null
+    };
     let pagination = json!({
         "ending_before": ending_before,
         "starting_after": starting_after,

@@ -52,7 +52,11 @@ pub(crate) async fn list(api: Api) -> Response {
             .payment_methods
             .values()
             .filter(|method| method.user_id == session.user_id())
-            .map(|method| Item { seq: method.seq, id: method.id.clone(), json: json(method, session) })
+            .map(|method| Item {
+                seq: method.seq,
+                id: method.id.clone(),
+                json: json(method, session),
+            })
             .collect();
         Ok(Reply::page(paginate(&api, items)?))
     })

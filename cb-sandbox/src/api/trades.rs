@@ -8,7 +8,10 @@ use axum::response::Response;
 use serde_json::{Value, json};
 
 use super::accounts::find;
-use super::{Api, ApiError, Item, Reply, Session, amount_param, json_body, money, paginate, string_param, timestamp};
+use super::{
+    Api, ApiError, Item, Reply, Session, amount_param, json_body, money, paginate, string_param,
+    timestamp,
+};
 use crate::world::{NewTransaction, Trade, TradeKind, World, convert, is_fiat, new_id};
 
 fn scopes(kind: TradeKind) -> (&'static str, &'static str) {
@@ -79,14 +82,23 @@ fn find_trade<'w>(
 }
 
 /// `GET /v2/accounts/:id/{kind}/:trade`
-pub(crate) async fn show(kind: TradeKind, api: Api, Path((account, id)): Path<(String, String)>) -> Response {
+pub(crate) async fn show(
+    kind: TradeKind,
+    api: Api,
+    Path((account, id)): Path<(String, String)>,
+) -> Response {
     api.call(Some(scopes(kind).0), |world, session| {
         Ok(Reply::ok(json(find_trade(world, session, kind, &account, &id)?)))
     })
 }
 
 /// `POST /v2/accounts/:id/{kind}`
-pub(crate) async fn create(kind: TradeKind, api: Api, Path(account): Path<String>, body: Bytes) -> Response {
+pub(crate) async fn create(
+    kind: TradeKind,
+    api: Api,
+    Path(account): Path<String>,
+    body: Bytes,
+) -> Response {
     api.call(Some(scopes(kind).1), |world, session| {
         let body = json_body(&body)?;
         let account = find(world, session, &account)?.clone();
@@ -105,7 +117,9 @@ pub(crate) async fn create(kind: TradeKind, api: Api, Path(account): Path<String
             TradeKind::Buy | TradeKind::Sell if fiat_account => {
                 return Err(ApiError::validation("Buys and sells use a crypto account"));
             }
-            TradeKind::Deposit | TradeKind::Withdrawal if !fiat_account || method.account_id.is_some() => {
+            TradeKind::Deposit | TradeKind::Withdrawal
+                if !fiat_account || method.account_id.is_some() =>
+            {
                 return Err(ApiError::validation(
                     "Deposits and withdrawals move fiat between a fiat account and a bank",
                 ));
@@ -147,7 +161,11 @@ pub(crate) async fn create(kind: TradeKind, api: Api, Path(account): Path<String
 }
 
 /// `POST /v2/accounts/:id/{kind}/:trade/commit`
-pub(crate) async fn commit(kind: TradeKind, api: Api, Path((account, id)): Path<(String, String)>) -> Response {
+pub(crate) async fn commit(
+    kind: TradeKind,
+    api: Api,
+    Path((account, id)): Path<(String, String)>,
+) -> Response {
     api.call(Some(scopes(kind).1), |world, session| {
         let trade = find_trade(world, session, kind, &account, &id)?;
         if trade.status != "created" {
@@ -169,7 +187,9 @@ fn execute(world: &mut World, id: &str) -> Result<(), ApiError> {
         .get(&trade.payment_method_id)
         .ok_or_else(|| ApiError::not_found("Payment method"))?
         .clone();
-    let balance = |world: &World, account: &str| world.accounts.get(account).map(|a| a.balance).unwrap_or_default();
+    let balance = |world: &World, account: &str| {
+        world.accounts.get(account).map(|a| a.balance).unwrap_or_default()
+    };
     let kind_name = trade.kind.transaction_kind();
     let (account_delta, method_delta) = match trade.kind {
         TradeKind::Buy => (trade.amount, -trade.total),
@@ -180,15 +200,28 @@ fn execute(world: &mut World, id: &str) -> Result<(), ApiError> {
     if account_delta.is_sign_negative() && balance(world, &trade.account_id) < -account_delta {
         return Err(ApiError::validation("Insufficient funds"));
     }
-    if let Some(wallet) = &method.account_id {
-        if method_delta.is_sign_negative() && balance(world, wallet) < -method_delta {
-            return Err(ApiError::validation("Insufficient funds in the payment method"));
-        }
+    if let Some(wallet) = &method.account_id
+        && method_delta.is_sign_negative()
+        && balance(world, wallet) < -method_delta
+    {
+        return Err(ApiError::validation("Insufficient funds in the payment method"));
     }
-    let tx = world.post(NewTransaction::new(&trade.account_id, kind_name, "completed", account_delta, &trade.currency));
+    let tx = world.post(NewTransaction::new(
+        &trade.account_id,
+        kind_name,
+        "completed",
+        account_delta,
+        &trade.currency,
+    ));
     world.outside(&trade.currency, -account_delta);
     if let Some(wallet) = &method.account_id {
-        world.post(NewTransaction::new(wallet, kind_name, "completed", method_delta, &trade.total_currency));
+        world.post(NewTransaction::new(
+            wallet,
+            kind_name,
+            "completed",
+            method_delta,
+            &trade.total_currency,
+        ));
         world.outside(&trade.total_currency, -method_delta);
     }
     let now = world.now();

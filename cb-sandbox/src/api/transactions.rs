@@ -12,7 +12,10 @@ use serde_json::{Value, json};
 use sha2::{Digest as _, Sha256};
 
 use super::accounts::find;
-use super::{Api, ApiError, ApiResult, Item, Reply, Session, amount_param, json_body, money, paginate, string_param, timestamp};
+use super::{
+    Api, ApiError, ApiResult, Item, Reply, Session, amount_param, json_body, money, paginate,
+    string_param, timestamp,
+};
 use crate::catalogue;
 use crate::world::{NewTransaction, Transaction, TwoFactorChallenge, World, convert};
 
@@ -116,7 +119,8 @@ pub(crate) async fn create(api: Api, Path(account): Path<String>, body: Bytes) -
         Some("request") => api.call(Some("wallet:transactions:request"), |world, session| {
             request(world, session, &account, &parsed)
         }),
-        Some(_) => api.call(None, |_, _| Err(ApiError::validation("type must be send, transfer or request"))),
+        Some(_) => api
+            .call(None, |_, _| Err(ApiError::validation("type must be send, transfer or request"))),
         None => api.call(None, |_, _| Err(ApiError::param_required("type"))),
     }
 }
@@ -131,25 +135,26 @@ fn send(world: &mut World, session: &Session, api: &Api, account: &str, body: &V
     let source = find(world, session, account)?.clone();
     let to = string_param(body, "to").ok_or_else(|| ApiError::param_required("to"))?.to_owned();
     let amount = amount_param(body, "amount")?;
-    let currency = string_param(body, "currency").ok_or_else(|| ApiError::param_required("currency"))?;
+    let currency =
+        string_param(body, "currency").ok_or_else(|| ApiError::param_required("currency"))?;
     let debit = convert(amount, currency, &source.currency)
         .ok_or_else(|| ApiError::validation(format!("Unsupported currency {currency}")))?;
     let fingerprint = fingerprint(api, body);
     let idem = string_param(body, "idem").map(str::to_owned);
 
     // A replay of a send that happened returns it: never a second debit.
-    if let Some(idem) = &idem {
-        if let Some((tx, original)) = world.idempotency.get(&(source.id.clone(), idem.clone())) {
-            if *original != fingerprint {
-                return Err(ApiError::new(
-                    StatusCode::BAD_REQUEST,
-                    "invalid_request",
-                    "This idem was already used for a different request",
-                ));
-            }
-            let tx = world.transactions.get(tx).ok_or_else(|| ApiError::not_found("Transaction"))?;
-            return Ok(Reply::created(json(world, tx)));
+    if let Some(idem) = &idem
+        && let Some((tx, original)) = world.idempotency.get(&(source.id.clone(), idem.clone()))
+    {
+        if *original != fingerprint {
+            return Err(ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "invalid_request",
+                "This idem was already used for a different request",
+            ));
         }
+        let tx = world.transactions.get(tx).ok_or_else(|| ApiError::not_found("Transaction"))?;
+        return Ok(Reply::created(json(world, tx)));
     }
 
     let authorization = &session.authorization;
@@ -183,7 +188,11 @@ fn send(world: &mut World, session: &Session, api: &Api, account: &str, body: &V
         return Err(ApiError::validation("Insufficient funds"));
     }
 
-    let recipient = world.users.values().find(|user| user.email.eq_ignore_ascii_case(&to)).map(|u| u.id.clone());
+    let recipient = world
+        .users
+        .values()
+        .find(|user| user.email.eq_ignore_ascii_case(&to))
+        .map(|u| u.id.clone());
     match recipient {
         Some(user) => {
             let credit_account = world.account_in(&user, &source.currency);
@@ -215,21 +224,32 @@ fn send(world: &mut World, session: &Session, api: &Api, account: &str, body: &V
 
 /// Passes when the request carries the code issued for this exact request;
 /// otherwise issues a code and answers `two_factor_required`.
-fn check_two_factor(world: &mut World, session: &Session, api: &Api, fingerprint: &str) -> Result<(), ApiError> {
+fn check_two_factor(
+    world: &mut World,
+    session: &Session,
+    api: &Api,
+    fingerprint: &str,
+) -> Result<(), ApiError> {
     let now = world.now();
     let key = session.authorization.id.clone();
-    if let (Some(code), Some(challenge)) = (api.header("cb-2fa-token"), world.two_factor.get(&key)) {
-        if challenge.code == code && challenge.fingerprint == fingerprint && challenge.expires_at > now {
-            world.two_factor.remove(&key);
-            return Ok(());
-        }
+    if let (Some(code), Some(challenge)) = (api.header("cb-2fa-token"), world.two_factor.get(&key))
+        && challenge.code == code
+        && challenge.fingerprint == fingerprint
+        && challenge.expires_at > now
+    {
+        world.two_factor.remove(&key);
+        return Ok(());
     }
     let code = format!("{:07}", u32::from_be_bytes(random4()) % 10_000_000);
     let expires_at = now + world.config.two_factor_lifetime;
-    world.two_factor.insert(key, TwoFactorChallenge { code: code.clone(), fingerprint: fingerprint.to_owned(), expires_at });
+    world.two_factor.insert(
+        key,
+        TwoFactorChallenge { code: code.clone(), fingerprint: fingerprint.to_owned(), expires_at },
+    );
     world.last_two_factor_code.insert(session.user_id().to_owned(), code);
     world.stats.two_factor_challenges += 1;
-    let status = StatusCode::from_u16(world.config.two_factor_status.code()).unwrap_or(StatusCode::PAYMENT_REQUIRED);
+    let status = StatusCode::from_u16(world.config.two_factor_status.code())
+        .unwrap_or(StatusCode::PAYMENT_REQUIRED);
     Err(ApiError::new(
         status,
         "two_factor_required",
@@ -251,7 +271,8 @@ fn transfer(world: &mut World, session: &Session, account: &str, body: &Value) -
     let to = string_param(body, "to").ok_or_else(|| ApiError::param_required("to"))?;
     let target = find(world, session, to)?.clone();
     let amount = amount_param(body, "amount")?;
-    let currency = string_param(body, "currency").ok_or_else(|| ApiError::param_required("currency"))?;
+    let currency =
+        string_param(body, "currency").ok_or_else(|| ApiError::param_required("currency"))?;
     if target.id == source.id {
         return Err(ApiError::validation("A transfer needs two different accounts"));
     }
@@ -284,7 +305,8 @@ fn request(world: &mut World, session: &Session, account: &str, body: &Value) ->
         return Err(ApiError::validation("Money is requested from an email address"));
     }
     let amount = amount_param(body, "amount")?;
-    let currency = string_param(body, "currency").ok_or_else(|| ApiError::param_required("currency"))?;
+    let currency =
+        string_param(body, "currency").ok_or_else(|| ApiError::param_required("currency"))?;
     let amount = convert(amount, currency, &account.currency)
         .ok_or_else(|| ApiError::validation(format!("Unsupported currency {currency}")))?;
     // A request moves nothing until it is completed.
@@ -302,7 +324,12 @@ fn request(world: &mut World, session: &Session, account: &str, body: &Value) ->
     Ok(Reply::created(json(world, tx)))
 }
 
-fn pending_request(world: &World, session: &Session, account: &str, id: &str) -> Result<Transaction, ApiError> {
+fn pending_request(
+    world: &World,
+    session: &Session,
+    account: &str,
+    id: &str,
+) -> Result<Transaction, ApiError> {
     let tx = find_tx(world, session, account, id)?;
     if tx.kind != "request" || tx.status != "pending" {
         return Err(ApiError::validation("Only a pending money request can be changed"));
@@ -311,11 +338,18 @@ fn pending_request(world: &World, session: &Session, account: &str, id: &str) ->
 }
 
 /// `POST .../transactions/:tx/complete`: the requested money arrives.
-pub(crate) async fn complete_request(api: Api, Path((account, id)): Path<(String, String)>) -> Response {
+pub(crate) async fn complete_request(
+    api: Api,
+    Path((account, id)): Path<(String, String)>,
+) -> Response {
     api.call(Some("wallet:transactions:request"), |world, session| {
         let tx = pending_request(world, session, &account, &id)?;
         let payer = tx.counterparty.as_deref().and_then(|email| {
-            world.users.values().find(|user| user.email.eq_ignore_ascii_case(email)).map(|u| u.id.clone())
+            world
+                .users
+                .values()
+                .find(|user| user.email.eq_ignore_ascii_case(email))
+                .map(|u| u.id.clone())
         });
         let paid_by_payer = payer.and_then(|payer| {
             let from = world.account_in(&payer, &tx.currency);
@@ -338,13 +372,17 @@ pub(crate) async fn complete_request(api: Api, Path((account, id)): Path<(String
         if let Some(account) = world.accounts.get_mut(&tx.account_id) {
             account.balance += tx.amount;
         }
-        let tx = world.transactions.get(&tx.id).ok_or_else(|| ApiError::not_found("Transaction"))?;
+        let tx =
+            world.transactions.get(&tx.id).ok_or_else(|| ApiError::not_found("Transaction"))?;
         Ok(Reply::ok(json(world, tx)))
     })
 }
 
 /// `POST .../transactions/:tx/resend`: reminds the payer; changes nothing.
-pub(crate) async fn resend_request(api: Api, Path((account, id)): Path<(String, String)>) -> Response {
+pub(crate) async fn resend_request(
+    api: Api,
+    Path((account, id)): Path<(String, String)>,
+) -> Response {
     api.call(Some("wallet:transactions:request"), |world, session| {
         let tx = pending_request(world, session, &account, &id)?;
         Ok(Reply::ok(json(world, &tx)))
@@ -352,7 +390,10 @@ pub(crate) async fn resend_request(api: Api, Path((account, id)): Path<(String, 
 }
 
 /// `DELETE .../transactions/:tx`: cancels a pending request.
-pub(crate) async fn cancel_request(api: Api, Path((account, id)): Path<(String, String)>) -> Response {
+pub(crate) async fn cancel_request(
+    api: Api,
+    Path((account, id)): Path<(String, String)>,
+) -> Response {
     api.call(Some("wallet:transactions:request"), |world, session| {
         let tx = pending_request(world, session, &account, &id)?;
         let now = world.now();

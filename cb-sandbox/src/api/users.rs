@@ -86,10 +86,8 @@ pub(crate) async fn auth_info(api: Api) -> Response {
 pub(crate) async fn update_user(api: Api, body: Bytes) -> Response {
     api.call(Some("wallet:user:update"), |world, session| {
         let body = json_body(&body)?;
-        let user = world
-            .users
-            .get_mut(session.user_id())
-            .ok_or_else(|| ApiError::not_found("User"))?;
+        let user =
+            world.users.get_mut(session.user_id()).ok_or_else(|| ApiError::not_found("User"))?;
         if let Some(name) = string_param(&body, "name") {
             user.name = name.to_owned();
         }

@@ -1,0 +1,10 @@
+//! The sandbox's rules, each checked with real HTTP requests against a
+//! running sandbox on loopback.
+
+mod api;
+mod consent;
+mod faults;
+mod money;
+mod oauth;
+mod program;
+mod support;
