@@ -186,11 +186,6 @@ pub use cb_scopes_derive::scopes;
 /// [`includes`]: `where S: cb_scopes::includes::WalletAccountsRead`.
 pub use cb_scopes_derive::requires_scope;
 
-/// The README's examples, compiled as doctests.
-#[cfg(doctest)]
-#[doc = include_str!("../../README.md")]
-pub struct ReadmeDoctests;
-
 #[cfg(test)]
 mod tests {
     use super::*;
