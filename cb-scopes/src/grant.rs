@@ -53,15 +53,17 @@ impl<S: DeclaredScopes> Grant<S> {
         }
     }
 
-    /// Everything Coinbase granted, which may be more than `S`.
-    pub const fn granted(&self) -> ScopeSet {
-        self.granted
-    }
-
     /// The same grant, typed by a smaller set. The compiler checks that `T`
     /// is a subset of `S`, and names a missing scope when it is not.
     pub fn narrow<T: SubsetOf<S>>(self) -> Grant<T> {
         Grant { granted: self.granted, set: PhantomData }
+    }
+}
+
+impl<S> Grant<S> {
+    /// Everything Coinbase granted, which may be more than `S`.
+    pub const fn granted(&self) -> ScopeSet {
+        self.granted
     }
 }
 

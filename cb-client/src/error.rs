@@ -1,0 +1,194 @@
+//! `cb_client::Error`: one type with the kinds callers match on.
+
+use std::fmt;
+use std::time::Duration;
+
+use cb_scopes::ScopeSet;
+
+use crate::store::StoreError;
+
+/// Everything that can go wrong talking to Coinbase, as kinds to match on.
+///
+/// Coinbase's `error_description`s have been seen localised at random, so
+/// they are shown in messages but never decide a kind: the kind comes from
+/// the `error` or `errors[].id` code.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The authorization is gone: revoked, rejected at refresh, or its
+    /// refresh token lost. Only sending the user through the authorize URL
+    /// again helps.
+    #[error("the user must authorize the app again: {reason}")]
+    ReauthorizationRequired {
+        /// Why.
+        reason: ReauthorizationReason,
+    },
+
+    /// Coinbase granted less than the scope set needs, usually because the
+    /// user unticked scopes on the consent page. Revoke the authorization
+    /// ([`OAuthClient::revoke`](crate::OAuthClient::revoke)) and ask the user
+    /// to authorize again, explaining why these scopes are needed.
+    #[error(
+        "Coinbase did not grant every scope the app needs: missing {missing} (granted: {})",
+        if granted.is_empty() { "none".to_owned() } else { granted.to_string() }
+    )]
+    ScopesNotGranted {
+        /// The scopes the set needs and Coinbase did not grant, as Coinbase
+        /// spells them.
+        missing: ScopeSet,
+        /// What Coinbase granted.
+        granted: ScopeSet,
+    },
+
+    /// Coinbase throttled the user: more than 10,000 requests in an hour.
+    #[error("rate limited by Coinbase{}", retry_after.map(|d| format!(", retry after {} s", d.as_secs())).unwrap_or_default())]
+    RateLimited {
+        /// How long Coinbase asked to wait, when it said.
+        retry_after: Option<Duration>,
+    },
+
+    /// Coinbase answered with an error.
+    #[error("Coinbase answered {status}: {}", ApiErrors(errors))]
+    Api {
+        /// The HTTP status.
+        status: u16,
+        /// Coinbase's errors; match on their `id`.
+        errors: Vec<ApiError>,
+    },
+
+    /// Coinbase's answer could not be understood.
+    #[error("Coinbase's answer could not be understood: {detail}")]
+    InvalidResponse {
+        /// What was wrong with it.
+        detail: String,
+    },
+
+    /// The request did not get an answer: a connection error or a timeout.
+    #[error("the request to Coinbase failed: {0}")]
+    Transport(#[source] reqwest::Error),
+
+    /// The token store failed.
+    #[error("the token store failed: {0}")]
+    Store(#[from] StoreError),
+
+    /// The client is configured wrongly.
+    #[error("invalid configuration: {0}")]
+    Config(String),
+}
+
+impl Error {
+    /// The first Coinbase error id, such as `two_factor_required`, for an
+    /// [`Error::Api`].
+    pub fn api_error_id(&self) -> Option<&str> {
+        match self {
+            Error::Api { errors, .. } => errors.first().map(|error| error.id.as_str()),
+            _ => None,
+        }
+    }
+
+    pub(crate) fn invalid_response(detail: impl Into<String>) -> Self {
+        Error::InvalidResponse { detail: detail.into() }
+    }
+
+    pub(crate) fn reauthorize(reason: ReauthorizationReason) -> Self {
+        Error::ReauthorizationRequired { reason }
+    }
+}
+
+/// One error of a Coinbase answer.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Deserialize)]
+#[non_exhaustive]
+pub struct ApiError {
+    /// The error id, such as `invalid_scope` or `validation_error`.
+    pub id: String,
+    /// Coinbase's message, for people.
+    #[serde(default)]
+    pub message: String,
+    /// A link to documentation, when given.
+    #[serde(default)]
+    pub url: Option<String>,
+}
+
+impl ApiError {
+    pub(crate) fn new(id: impl Into<String>, message: impl Into<String>) -> Self {
+        ApiError { id: id.into(), message: message.into(), url: None }
+    }
+}
+
+struct ApiErrors<'a>(&'a [ApiError]);
+
+impl fmt::Display for ApiErrors<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, error) in self.0.iter().enumerate() {
+            if i > 0 {
+                f.write_str("; ")?;
+            }
+            write!(f, "{}", error.id)?;
+            if !error.message.is_empty() {
+                write!(f, " ({})", error.message)?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Why an authorization cannot be used any more.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ReauthorizationReason {
+    /// Nothing is stored under this key.
+    NotStored,
+    /// The authorization was revoked, here or by the user.
+    Revoked,
+    /// Coinbase refused the refresh token (`invalid_grant`): it was spent or
+    /// revoked.
+    RefreshRejected {
+        /// Coinbase's description, for display only.
+        description: Option<String>,
+    },
+    /// A refresh request reached Coinbase but its answer was lost (a
+    /// timeout or a dropped connection), and the retry was refused. Coinbase
+    /// most likely spent the old refresh token on the lost answer; its new
+    /// tokens cannot be recovered.
+    RefreshResponseLost,
+    /// The authorization has no refresh token (it was made without
+    /// `offline_access`) and its access token expired.
+    NoRefreshToken,
+    /// Coinbase refused the authorization code (`invalid_grant`): it was
+    /// used already, expired, or its redirect URI or PKCE verifier did not
+    /// match.
+    CodeRejected {
+        /// Coinbase's description, for display only.
+        description: Option<String>,
+    },
+}
+
+impl fmt::Display for ReauthorizationReason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let described = |f: &mut fmt::Formatter<'_>, text: &str, description: &Option<String>| {
+            f.write_str(text)?;
+            match description {
+                Some(description) => write!(f, " ({description})"),
+                None => Ok(()),
+            }
+        };
+        match self {
+            ReauthorizationReason::NotStored => f.write_str("no tokens are stored for this key"),
+            ReauthorizationReason::Revoked => f.write_str("the authorization was revoked"),
+            ReauthorizationReason::RefreshRejected { description } => {
+                described(f, "Coinbase refused the refresh token", description)
+            }
+            ReauthorizationReason::RefreshResponseLost => f.write_str(
+                "a refresh reached Coinbase but its answer was lost, so the single-use refresh \
+                 token is most likely spent and its replacement unknown",
+            ),
+            ReauthorizationReason::NoRefreshToken => f.write_str(
+                "the access token expired and there is no refresh token (authorize with \
+                 offline_access to get one)",
+            ),
+            ReauthorizationReason::CodeRejected { description } => {
+                described(f, "Coinbase refused the authorization code", description)
+            }
+        }
+    }
+}

@@ -1,0 +1,71 @@
+//! The runtime half of cb-scopes: from an authorization code to a typed
+//! client that stays usable for months.
+//!
+//! `cb-scopes` makes an app's scope set a type and each endpoint's scope a
+//! bound. This crate is where that type meets Coinbase:
+//!
+//! - **The border.** [`OAuthClient::exchange`] turns the code the callback
+//!   brought into a [`Client<S>`], but only once the token response's
+//!   `scope` and `GET /v2/user/auth` show that Coinbase granted every scope
+//!   of `S`; users can untick scopes on the consent page, and then the answer
+//!   is [`Error::ScopesNotGranted`], naming them. [`OAuthClient::restore`]
+//!   makes the same check against the stored grant, without a network call.
+//! - **Single-use refresh tokens.** Each refresh returns a new pair and
+//!   spends the old refresh token, so a lost or doubled refresh locks the
+//!   user out. Refreshes are single-flight per authorization in a process,
+//!   serialized across processes by the store's refresh lock, and the new
+//!   pair is saved (compare-and-swap) before anyone uses it. A refresh whose
+//!   answer was lost is reported as such, never retried in a loop.
+//! - **Storage** is a [`TokenStore`]: [`MemoryStore`], or [`FileStore`] with
+//!   atomic, private, locked files. The trait's docs say how to put it on a
+//!   database.
+//! - **Secrets** (the client secret, tokens, the PKCE verifier) are
+//!   [`SecretString`](secrecy::SecretString)s: redacted in `Debug`, wiped on
+//!   drop, and logged only as a [`fingerprint`].
+//!
+//! ```no_run
+//! use cb_client::{FileStore, OAuthClient};
+//! use cb_scopes::scopes;
+//!
+//! scopes! {
+//!     #[send_limit(amount = "50.00", currency = "USD", period = "day")]
+//!     pub struct Payouts(wallet:accounts:read, wallet:transactions:send);
+//! }
+//!
+//! # async fn demo(redirect_url: &str, pending: cb_scopes::PendingAuthorization<Payouts>) -> Result<(), Box<dyn std::error::Error>> {
+//! let oauth = OAuthClient::builder("client-id", "client-secret", "https://app.example/callback")
+//!     .store(FileStore::new("tokens")?)
+//!     .build()?;
+//! // 1. Send the user to Coinbase.
+//! let (url, pending) = oauth.authorize_url::<Payouts>().build()?;
+//! // 2. The browser comes back to the redirect URI.
+//! let code = pending.complete(redirect_url)?;
+//! let client = oauth.exchange(code, "user-42").await?;
+//! println!("granted: {}", client.granted());
+//! // 3. Any time later, in any process sharing the store.
+//! let client = oauth.restore::<Payouts>("user-42").await?;
+//! client.revoke().await?;
+//! # let _ = url; Ok(()) }
+//! ```
+
+mod client;
+mod error;
+mod http;
+mod models;
+mod oauth;
+mod session;
+pub mod store;
+mod tokens;
+
+pub use client::Client;
+pub use error::{ApiError, Error, ReauthorizationReason};
+pub use http::CB_VERSION;
+pub use models::AuthInfo;
+pub use oauth::{
+    COINBASE_API_BASE, COINBASE_LOGIN_BASE, Clock, OAuthClient, OAuthClientBuilder, RetryPolicy,
+};
+pub use store::{FileStore, MemoryStore, RefreshLock, StoreError, Stored, TokenStore};
+pub use tokens::{TokenRecord, fingerprint};
+
+/// `cb-scopes`, re-exported so that an app can depend on this crate alone.
+pub use cb_scopes;

@@ -1,0 +1,122 @@
+//! The whole flow, restore, unticked scopes, revocation and refused codes.
+
+use cb_client::{Error, FileStore, ReauthorizationReason};
+use cb_scopes::{Scope, scopes};
+
+use crate::support::*;
+
+#[tokio::test]
+async fn url_consent_exchange_call_and_restore_from_a_file_store() {
+    let env = Env::new().await;
+    let dir = tempfile::tempdir().unwrap();
+    let oauth = env.builder().store(FileStore::new(dir.path()).unwrap()).build().unwrap();
+    let client = env.connect::<Reader>(&oauth, "user-1", None).await.unwrap();
+    assert_eq!(
+        client.granted().to_string(),
+        "wallet:accounts:read,wallet:user:read,offline_access"
+    );
+    let info = client.auth_info().await.unwrap();
+    assert_eq!(info.scopes, client.granted());
+    assert_eq!(env.sandbox.stats().code_grants, 1);
+
+    // Another process (here: another OAuthClient) restores from the files.
+    let later = env.builder().store(FileStore::new(dir.path()).unwrap()).build().unwrap();
+    let restored = later.restore::<Reader>("user-1").await.unwrap();
+    assert_eq!(restored.granted(), client.granted());
+    assert_eq!(restored.auth_info().await.unwrap().scopes, info.scopes);
+    assert_eq!(env.sandbox.stats().code_grants, 1, "restoring made no new grant");
+
+    let missing = later.restore::<Reader>("user-2").await.unwrap_err();
+    assert!(matches!(
+        missing,
+        Error::ReauthorizationRequired { reason: ReauthorizationReason::NotStored }
+    ));
+    type Sender = scopes!(wallet:accounts:read, wallet:user:update);
+    let too_small = later.restore::<Sender>("user-1").await.unwrap_err();
+    assert!(
+        matches!(too_small, Error::ScopesNotGranted { missing, .. } if missing.to_string() == "wallet:user:update")
+    );
+}
+
+#[tokio::test]
+async fn an_unticked_scope_is_named_and_the_way_out_is_revoke() {
+    let env = Env::new().await;
+    let oauth = env.oauth();
+    let error = env
+        .connect::<Reader>(&oauth, "user-1", Some(&["wallet:accounts:read", "offline_access"]))
+        .await
+        .unwrap_err();
+    let Error::ScopesNotGranted { missing, granted } = &error else { panic!("{error:?}") };
+    assert_eq!(missing.to_string(), "wallet:user:read");
+    assert!(granted.contains(Scope::WalletAccountsRead));
+    assert!(error.to_string().contains("missing wallet:user:read"), "{error}");
+
+    // The tokens were kept, so that they can be revoked.
+    assert_eq!(oauth.stored_grant("user-1").await.unwrap(), *granted);
+    oauth.revoke("user-1").await.unwrap();
+    assert_eq!(env.sandbox.stats().revocations, 1);
+    assert!(oauth.stored_grant("user-1").await.is_err());
+}
+
+#[tokio::test]
+async fn after_revoke_every_call_needs_reauthorization() {
+    let env = Env::new().await;
+    let oauth = env.oauth();
+    let client = env.connect::<Reader>(&oauth, "user-1", None).await.unwrap();
+    let other_handle = client.clone();
+    client.revoke().await.unwrap();
+    let error = other_handle.auth_info().await.unwrap_err();
+    assert!(
+        matches!(error, Error::ReauthorizationRequired { reason: ReauthorizationReason::Revoked }),
+        "{error:?}"
+    );
+
+    // A process that restored the same tokens earlier hears it from Coinbase.
+    let dir = tempfile::tempdir().unwrap();
+    let here = env.builder().store(FileStore::new(dir.path()).unwrap()).build().unwrap();
+    let there = env.builder().store(FileStore::new(dir.path()).unwrap()).build().unwrap();
+    let client = env.connect::<Reader>(&here, "user-2", None).await.unwrap();
+    let elsewhere = there.restore::<Reader>("user-2").await.unwrap();
+    client.revoke().await.unwrap();
+    let error = elsewhere.auth_info().await.unwrap_err();
+    assert!(
+        matches!(error, Error::ReauthorizationRequired { reason: ReauthorizationReason::Revoked }),
+        "{error:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_code_used_twice_is_refused_with_a_typed_error() {
+    let env = Env::new().await;
+    let oauth = env.oauth();
+    let (url, pending) = oauth.authorize_url::<Reader>().build().unwrap();
+    let redirect = env.sandbox.consent(url.as_str()).unwrap().approve().unwrap();
+    let code = pending.complete(redirect.as_str()).unwrap();
+    // Spend the code behind the client's back, as a double submit would.
+    let http = reqwest::Client::new();
+    let form = [
+        ("grant_type", "authorization_code"),
+        ("code", code.code().expose_secret()),
+        ("client_id", CLIENT_ID),
+        ("client_secret", CLIENT_SECRET),
+        ("redirect_uri", REDIRECT_URI),
+        ("code_verifier", code.code_verifier().expose_secret()),
+    ];
+    let spent = http
+        .post(format!("{}oauth2/token", env.sandbox.base_url()))
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
+    assert!(spent.status().is_success());
+    let error = oauth.exchange(code, "user-1").await.unwrap_err();
+    assert!(
+        matches!(
+            error,
+            Error::ReauthorizationRequired { reason: ReauthorizationReason::CodeRejected { .. } }
+        ),
+        "{error:?}"
+    );
+}
+
+use cb_scopes::ExposeSecret as _;

@@ -1,0 +1,6 @@
+//! `cb-client` against `cb-sandbox`, over real HTTP on loopback.
+
+mod flow;
+mod refresh;
+mod secrets;
+mod support;
