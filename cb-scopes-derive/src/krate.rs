@@ -4,28 +4,47 @@ use proc_macro_crate::{FoundCrate, crate_name};
 use proc_macro2::{Ident, Span, TokenStream};
 use quote::quote_spanned;
 
-/// The runtime crate's name in the calling crate: `cb_scopes`, or whatever
-/// the caller renamed it to in its `Cargo.toml`.
+/// How the calling crate reaches the runtime crate: `cb_scopes`, or whatever
+/// the caller renamed it to in its `Cargo.toml`; or, for an app that depends
+/// on `cb-client` alone, through `cb_client`'s re-export.
 ///
 /// Inside cb-scopes itself (its doctests and tests) the crate refers to itself
 /// as `cb_scopes` through `extern crate self as cb_scopes`. When the manifest
 /// cannot be read (a build outside cargo), the usual name is the best guess.
 /// Look it up once per macro invocation: each lookup checks the manifests on
 /// disk.
-pub(crate) struct RuntimeCrate(String);
+pub(crate) enum RuntimeCrate {
+    /// `::name`
+    Direct(String),
+    /// `::client::cb_scopes`
+    ThroughClient(String),
+}
 
 impl RuntimeCrate {
     pub(crate) fn find() -> Self {
         match crate_name("cb-scopes") {
-            Ok(FoundCrate::Name(name)) => RuntimeCrate(name),
-            Ok(FoundCrate::Itself) | Err(_) => RuntimeCrate("cb_scopes".to_owned()),
+            Ok(FoundCrate::Name(name)) => RuntimeCrate::Direct(name),
+            Ok(FoundCrate::Itself) => RuntimeCrate::Direct("cb_scopes".to_owned()),
+            Err(_) => match crate_name("cb-client") {
+                Ok(FoundCrate::Name(client)) => RuntimeCrate::ThroughClient(client),
+                Ok(FoundCrate::Itself) => RuntimeCrate::ThroughClient("cb_client".to_owned()),
+                Err(_) => RuntimeCrate::Direct("cb_scopes".to_owned()),
+            },
         }
     }
 
-    /// `::name`, every token spanned at `span`, so that generated code points
+    /// The path, every token spanned at `span`, so that generated code points
     /// where the user wrote what it stands for.
     pub(crate) fn path(&self, span: Span) -> TokenStream {
-        let name = Ident::new(&self.0, span);
-        quote_spanned!(span=> ::#name)
+        match self {
+            RuntimeCrate::Direct(name) => {
+                let name = Ident::new(name, span);
+                quote_spanned!(span=> ::#name)
+            }
+            RuntimeCrate::ThroughClient(client) => {
+                let client = Ident::new(client, span);
+                quote_spanned!(span=> ::#client::cb_scopes)
+            }
+        }
     }
 }
