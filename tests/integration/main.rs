@@ -2,4 +2,5 @@
 
 mod authorize;
 mod catalogue;
+mod shared_store;
 mod ui;
