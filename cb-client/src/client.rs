@@ -1,5 +1,4 @@
-//! `Client<S>`: an authorization verified to cover the set `S`, and the
-//! requests made with it.
+//! `Client<S>`: an authorization verified to cover the set `S`.
 
 use std::fmt;
 use std::sync::Arc;
@@ -7,10 +6,9 @@ use std::sync::Arc;
 use cb_scopes::{DeclaredScopes, Grant, ScopeSet, SendLimit, SubsetOf};
 use reqwest::Method;
 use secrecy::ExposeSecret as _;
-use serde_json::Value;
 
-use crate::error::{Error, ReauthorizationReason};
-use crate::http::{self, ApiAnswer, ApiOutcome};
+use crate::api::{Api, Call, data};
+use crate::error::Error;
 use crate::models::AuthInfo;
 use crate::oauth::OAuthClient;
 use crate::session::Session;
@@ -19,25 +17,26 @@ use crate::session::Session;
 ///
 /// Only [`OAuthClient::exchange`] and [`OAuthClient::restore`] make one, and
 /// both check the grant first; from then on the compiler checks that every
-/// endpoint called needs only scopes of `S`. Clones share the tokens and
-/// their refresh.
+/// endpoint called needs only scopes of `S`: the endpoints are methods of
+/// this type, annotated with the scope each needs. Clones share the tokens
+/// and their refresh.
 pub struct Client<S> {
-    oauth: OAuthClient,
-    session: Arc<Session>,
+    pub(crate) api: Api,
     grant: Grant<S>,
 }
 
 impl<S: DeclaredScopes> Client<S> {
     pub(crate) fn new(oauth: OAuthClient, session: Arc<Session>, grant: Grant<S>) -> Self {
-        Client { oauth, session, grant }
+        Client { api: Api { oauth, session }, grant }
     }
 
     /// The key this authorization is stored under.
     pub fn key(&self) -> &str {
-        self.session.key()
+        self.api.session.key()
     }
 
-    /// The typed grant, for functions annotated with `#[requires_scope]`.
+    /// The typed grant, for the app's own functions annotated with
+    /// `#[requires_scope]`.
     pub fn grant(&self) -> Grant<S> {
         self.grant
     }
@@ -49,40 +48,51 @@ impl<S: DeclaredScopes> Client<S> {
 
     /// The send limit the user accepted, if the grant can send.
     pub fn send_limit(&self) -> Option<SendLimit> {
-        self.session.snapshot().and_then(|stored| stored.record.send_limit)
+        self.api.session.snapshot().and_then(|stored| stored.record.send_limit)
     }
 
     /// The same authorization, typed by a smaller set; the compiler checks
     /// that `T` is a subset of `S`.
     pub fn narrow<T: SubsetOf<S>>(&self) -> Client<T> {
-        Client {
-            oauth: self.oauth.clone(),
-            session: self.session.clone(),
-            grant: self.grant.narrow(),
-        }
+        Client { api: self.api.clone(), grant: self.grant.narrow() }
     }
 
-    /// `GET /v2/user/auth`: what the token may do, by Coinbase's account.
-    /// Needs no scope.
+    /// What the token may do, by Coinbase's account.
+    ///
+    /// - **Route:** `GET /v2/user/auth`
+    /// - **Scope:** no scope
+    ///
+    /// ```no_run
+    /// # cb_scopes::scopes! { struct App(wallet:accounts:read); }
+    /// # async fn demo(client: cb_client::Client<App>) -> Result<(), cb_client::Error> {
+    /// let info = client.auth_info().await?;
+    /// println!("granted {} with limit {:?}", info.scopes, info.send_limit);
+    /// # Ok(()) }
+    /// ```
     ///
     /// # Errors
     ///
-    /// As any request.
+    /// As any request; see [`Error`].
     pub async fn auth_info(&self) -> Result<AuthInfo, Error> {
-        let answer = self.execute(Method::GET, "v2/user/auth", None, &[]).await?;
-        AuthInfo::from_data(&answer.body["data"])
+        let body =
+            self.api.execute(&Call::new(Method::GET, "v2/user/auth", ScopeSet::empty())).await?;
+        AuthInfo::from_data(&data::<serde_json::Value>(body)?)
     }
 
     /// Revokes the authorization at Coinbase and deletes its stored tokens.
     /// Afterwards every request answers [`Error::ReauthorizationRequired`].
+    ///
+    /// - **Route:** `POST /oauth2/revoke`, with the client's credentials and
+    ///   the bearer token
     ///
     /// # Errors
     ///
     /// Transport and store errors. When Coinbase could not be reached the
     /// tokens are kept, so that revoking can be tried again.
     pub async fn revoke(&self) -> Result<(), Error> {
-        let inner = &self.oauth.inner;
-        match self.session.token(&self.oauth).await {
+        let Api { oauth, session } = &self.api;
+        let inner = &oauth.inner;
+        match session.token(oauth).await {
             Ok((token, _)) => {
                 let form = [
                     ("token", token.expose_secret()),
@@ -112,58 +122,25 @@ impl<S: DeclaredScopes> Client<S> {
             Err(Error::ReauthorizationRequired { .. }) => {}
             Err(error) => return Err(error),
         }
-        inner.store.delete(self.session.key()).await?;
-        self.session.clear();
+        inner.store.delete(session.key()).await?;
+        session.clear();
         tracing::info!(target: "cb_client", "revoked an authorization");
         Ok(())
-    }
-
-    /// Makes one v2 call with a fresh token; on `401 expired_token`, refreshes
-    /// once and replays it.
-    pub(crate) async fn execute(
-        &self,
-        method: Method,
-        path: &str,
-        body: Option<&Value>,
-        headers: &[(&str, String)],
-    ) -> Result<ApiAnswer, Error> {
-        let inner = &self.oauth.inner;
-        let url = inner.api_base.join(path).map_err(|error| Error::Config(error.to_string()))?;
-        let (token, version) = self.session.token(&self.oauth).await?;
-        match http::call_api(&inner.http, method.clone(), url.clone(), &token, body, headers).await
-        {
-            ApiOutcome::Answer(answer) => Ok(answer),
-            ApiOutcome::Failed(error) => Err(error),
-            ApiOutcome::Expired => {
-                let (token, _) = self.session.refresh(&self.oauth, version).await?;
-                match http::call_api(&inner.http, method, url, &token, body, headers).await {
-                    ApiOutcome::Answer(answer) => Ok(answer),
-                    ApiOutcome::Failed(error) => Err(error),
-                    ApiOutcome::Expired => {
-                        Err(Error::reauthorize(ReauthorizationReason::RefreshRejected {
-                            description: Some(
-                                "a freshly refreshed token was refused as expired".into(),
-                            ),
-                        }))
-                    }
-                }
-            }
-        }
     }
 }
 
 impl<S> Clone for Client<S> {
     fn clone(&self) -> Self {
-        Client { oauth: self.oauth.clone(), session: self.session.clone(), grant: self.grant }
+        Client { api: self.api.clone(), grant: self.grant }
     }
 }
 
 impl<S> fmt::Debug for Client<S> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Client")
-            .field("key", &self.session.key())
+            .field("key", &self.api.session.key())
             .field("granted", &self.grant.granted())
-            .field("tokens", &self.session.snapshot().map(|stored| stored.record))
+            .field("tokens", &self.api.session.snapshot().map(|stored| stored.record))
             .finish()
     }
 }

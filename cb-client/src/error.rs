@@ -40,6 +40,22 @@ pub enum Error {
         granted: ScopeSet,
     },
 
+    /// Coinbase holds a send until the user confirms it with a two-factor
+    /// code: ask them for it and call
+    /// [`PendingSend::confirm`](crate::PendingSend::confirm).
+    #[error("the send needs the user's two-factor code")]
+    TwoFactorRequired(crate::PendingSend),
+
+    /// Coinbase refused a scope the grant was checked to include: the user
+    /// changed the authorization since. Revoke and authorize again.
+    #[error("Coinbase refused the scope this endpoint needs ({needed}): {}", ApiErrors(errors))]
+    ScopeRefused {
+        /// The scopes the endpoint needs.
+        needed: ScopeSet,
+        /// Coinbase's errors.
+        errors: Vec<ApiError>,
+    },
+
     /// Coinbase throttled the user: more than 10,000 requests in an hour.
     #[error("rate limited by Coinbase{}", retry_after.map(|d| format!(", retry after {} s", d.as_secs())).unwrap_or_default())]
     RateLimited {

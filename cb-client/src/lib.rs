@@ -48,11 +48,15 @@
 //! # let _ = url; Ok(()) }
 //! ```
 
+mod api;
 mod client;
+mod endpoints;
 mod error;
 mod http;
-mod models;
+mod list;
+pub mod models;
 mod oauth;
+mod send;
 mod session;
 pub mod store;
 mod tokens;
@@ -60,10 +64,12 @@ mod tokens;
 pub use client::Client;
 pub use error::{ApiError, Error, ReauthorizationReason};
 pub use http::CB_VERSION;
+pub use list::{List, Order, Page};
 pub use models::AuthInfo;
 pub use oauth::{
     COINBASE_API_BASE, COINBASE_LOGIN_BASE, Clock, OAuthClient, OAuthClientBuilder, RetryPolicy,
 };
+pub use send::{PendingSend, RequestMoney, SendMoney, TradeOrder, Transfer};
 pub use store::{FileStore, MemoryStore, RefreshLock, StoreError, Stored, TokenStore};
 pub use tokens::{TokenRecord, fingerprint};
 

@@ -1,0 +1,186 @@
+//! Paginated lists: one page at a time, or a stream that follows
+//! `next_uri` to the end.
+
+use std::marker::PhantomData;
+
+use futures_util::Stream;
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+
+use crate::Error;
+use crate::api::{Api, Call, data};
+
+/// The order of a list.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Order {
+    /// Newest first, Coinbase's default.
+    #[default]
+    Desc,
+    /// Oldest first.
+    Asc,
+}
+
+/// A list endpoint, ready to fetch: set [`limit`](Self::limit),
+/// [`order`](Self::order) and a cursor, then take one [`page`](Self::page)
+/// or a [`stream`](Self::stream) of every item.
+#[must_use = "a list does nothing until a page or the stream is requested"]
+pub struct List<T> {
+    api: Api,
+    call: Call,
+    limit: Option<u32>,
+    order: Option<Order>,
+    starting_after: Option<String>,
+    ending_before: Option<String>,
+    item: PhantomData<fn() -> T>,
+}
+
+/// One page of a list.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct Page<T> {
+    /// The items, in the list's order.
+    pub items: Vec<T>,
+    /// The cursor of the next page (Coinbase's `next_uri`), if there is one.
+    pub next_uri: Option<String>,
+    /// The cursor of the previous page, if there is one.
+    pub previous_uri: Option<String>,
+}
+
+impl<T: DeserializeOwned + Send + 'static> List<T> {
+    pub(crate) fn new(api: Api, call: Call) -> Self {
+        List {
+            api,
+            call,
+            limit: None,
+            order: None,
+            starting_after: None,
+            ending_before: None,
+            item: PhantomData,
+        }
+    }
+
+    /// Items per page, 1 to 100; Coinbase's default is 25.
+    pub fn limit(mut self, limit: u32) -> Self {
+        self.limit = Some(limit.clamp(1, 100));
+        self
+    }
+
+    /// The order; newest first by default.
+    pub fn order(mut self, order: Order) -> Self {
+        self.order = Some(order);
+        self
+    }
+
+    /// Starts after the item with this id.
+    pub fn starting_after(mut self, id: impl Into<String>) -> Self {
+        self.starting_after = Some(id.into());
+        self
+    }
+
+    /// Ends before the item with this id.
+    pub fn ending_before(mut self, id: impl Into<String>) -> Self {
+        self.ending_before = Some(id.into());
+        self
+    }
+
+    fn first_path(&self) -> String {
+        let mut query = url::form_urlencoded::Serializer::new(String::new());
+        if let Some(limit) = self.limit {
+            query.append_pair("limit", &limit.to_string());
+        }
+        if let Some(order) = self.order {
+            query.append_pair("order", if order == Order::Asc { "asc" } else { "desc" });
+        }
+        if let Some(after) = &self.starting_after {
+            query.append_pair("starting_after", after);
+        }
+        if let Some(before) = &self.ending_before {
+            query.append_pair("ending_before", before);
+        }
+        let query = query.finish();
+        if query.is_empty() {
+            self.call.path.clone()
+        } else {
+            format!("{}?{query}", self.call.path)
+        }
+    }
+
+    /// The first page.
+    ///
+    /// # Errors
+    ///
+    /// As any request.
+    pub async fn page(self) -> Result<Page<T>, Error> {
+        let path = self.first_path();
+        fetch(&self.api, &self.call, path).await
+    }
+
+    /// Every item, page by page, following `next_uri` until Coinbase says
+    /// there is no more. The stream ends after the first error.
+    pub fn stream(self) -> impl Stream<Item = Result<T, Error>> + Send + 'static {
+        let first = Some(self.first_path());
+        let state = (self.api, self.call, first, Vec::<T>::new().into_iter(), false);
+        futures_util::stream::unfold(
+            state,
+            |(api, call, mut next, mut buffered, failed)| async move {
+                loop {
+                    if failed {
+                        return None;
+                    }
+                    if let Some(item) = buffered.next() {
+                        return Some((Ok(item), (api, call, next, buffered, false)));
+                    }
+                    let path = next.take()?;
+                    match fetch::<T>(&api, &call, path).await {
+                        Ok(page) => {
+                            next = page.next_uri;
+                            buffered = page.items.into_iter();
+                        }
+                        Err(error) => return Some((Err(error), (api, call, None, buffered, true))),
+                    }
+                }
+            },
+        )
+    }
+
+    /// Every item, collected.
+    ///
+    /// # Errors
+    ///
+    /// The first error of any page.
+    pub async fn all(self) -> Result<Vec<T>, Error> {
+        use futures_util::TryStreamExt as _;
+        self.stream().try_collect().await
+    }
+}
+
+async fn fetch<T: DeserializeOwned>(
+    api: &Api,
+    call: &Call,
+    path: String,
+) -> Result<Page<T>, Error> {
+    let call = Call { path, ..call.clone() };
+    let mut body = api.execute(&call).await?;
+    let uri = |body: &Value, name: &str| {
+        body.get("pagination")
+            .and_then(|pagination| pagination.get(name))
+            .and_then(Value::as_str)
+            .filter(|uri| !uri.is_empty())
+            .map(str::to_owned)
+    };
+    let next_uri = uri(&body, "next_uri");
+    let previous_uri = uri(&body, "previous_uri");
+    if let Value::Object(object) = &mut body {
+        object.remove("pagination");
+    }
+    Ok(Page { items: data(body)?, next_uri, previous_uri })
+}
+
+impl<T> std::fmt::Debug for List<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("List")
+            .field("path", &self.call.path)
+            .field("limit", &self.limit)
+            .finish_non_exhaustive()
+    }
+}
