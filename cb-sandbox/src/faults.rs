@@ -111,8 +111,12 @@ pub(crate) async fn layer(
     let response = match fault {
         Some(Fault::Status(status)) => {
             let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-            crate::api::ApiError::new(status, "internal_server_error", "Injected fault")
-                .into_response()
+            let id = match status.as_u16() {
+                429 => "rate_limit_exceeded",
+                503 => "service_unavailable",
+                _ => "internal_server_error",
+            };
+            crate::api::ApiError::new(status, id, "Injected fault").into_response()
         }
         Some(Fault::Delay(delay)) => {
             tokio::time::sleep(delay).await;

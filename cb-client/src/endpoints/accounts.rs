@@ -1,7 +1,5 @@
 //! Accounts: `/v2/accounts`.
 
-#![allow(unused_imports)]
-
 use cb_scopes::{DeclaredScopes, Scope, requires_scope};
 use reqwest::Method;
 use serde_json::json;
@@ -9,8 +7,7 @@ use serde_json::json;
 use super::{needs, segment};
 use crate::api::{Call, data};
 use crate::list::List;
-use crate::models::*;
-use crate::send::{self, RequestMoney, SendMoney, TradeOrder, Transfer};
+use crate::models::{Account, AccountId};
 use crate::{Client, Error};
 
 impl<S: DeclaredScopes> Client<S> {
@@ -30,10 +27,6 @@ impl<S: DeclaredScopes> Client<S> {
     /// }
     /// # Ok(()) }
     /// ```
-    ///
-    /// # Errors
-    ///
-    /// As any request; see [`Error`].
     #[requires_scope(S: wallet:accounts:read)]
     pub fn accounts(&self) -> List<Account> {
         List::new(

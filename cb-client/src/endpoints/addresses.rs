@@ -1,7 +1,5 @@
 //! Addresses: `/v2/accounts/:id/addresses`.
 
-#![allow(unused_imports)]
-
 use cb_scopes::{DeclaredScopes, Scope, requires_scope};
 use reqwest::Method;
 use serde_json::json;
@@ -9,8 +7,7 @@ use serde_json::json;
 use super::{needs, segment};
 use crate::api::{Call, data};
 use crate::list::List;
-use crate::models::*;
-use crate::send::{self, RequestMoney, SendMoney, TradeOrder, Transfer};
+use crate::models::{AccountId, Address, AddressId, Transaction};
 use crate::{Client, Error};
 
 impl<S: DeclaredScopes> Client<S> {
@@ -29,10 +26,6 @@ impl<S: DeclaredScopes> Client<S> {
     /// println!("{}", addresses.len());
     /// # Ok(()) }
     /// ```
-    ///
-    /// # Errors
-    ///
-    /// As any request; see [`Error`].
     #[requires_scope(S: wallet:addresses:read)]
     pub fn addresses(&self, account: &AccountId) -> List<Address> {
         List::new(
@@ -100,10 +93,6 @@ impl<S: DeclaredScopes> Client<S> {
     /// println!("{}", received.len());
     /// # Ok(()) }
     /// ```
-    ///
-    /// # Errors
-    ///
-    /// As any request; see [`Error`].
     #[requires_scope(S: wallet:transactions:read)]
     pub fn address_transactions(
         &self,

@@ -1,16 +1,12 @@
 //! Notifications: `/v2/notifications`.
 
-#![allow(unused_imports)]
-
 use cb_scopes::{DeclaredScopes, Scope, requires_scope};
 use reqwest::Method;
-use serde_json::json;
 
 use super::{needs, segment};
 use crate::api::{Call, data};
 use crate::list::List;
-use crate::models::*;
-use crate::send::{self, RequestMoney, SendMoney, TradeOrder, Transfer};
+use crate::models::{Notification, NotificationId};
 use crate::{Client, Error};
 
 impl<S: DeclaredScopes> Client<S> {
@@ -29,10 +25,6 @@ impl<S: DeclaredScopes> Client<S> {
     /// println!("{}", latest.items.len());
     /// # Ok(()) }
     /// ```
-    ///
-    /// # Errors
-    ///
-    /// As any request; see [`Error`].
     #[requires_scope(S: wallet:notifications:read)]
     pub fn notifications(&self) -> List<Notification> {
         List::new(

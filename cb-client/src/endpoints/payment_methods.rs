@@ -1,16 +1,12 @@
 //! Payment methods: `/v2/payment-methods`.
 
-#![allow(unused_imports)]
-
 use cb_scopes::{DeclaredScopes, Scope, requires_scope};
 use reqwest::Method;
-use serde_json::json;
 
 use super::{needs, segment};
 use crate::api::{Call, data};
 use crate::list::List;
-use crate::models::*;
-use crate::send::{self, RequestMoney, SendMoney, TradeOrder, Transfer};
+use crate::models::{PaymentMethod, PaymentMethodId, PaymentMethodLimits};
 use crate::{Client, Error};
 
 impl<S: DeclaredScopes> Client<S> {
@@ -30,10 +26,6 @@ impl<S: DeclaredScopes> Client<S> {
     /// }
     /// # Ok(()) }
     /// ```
-    ///
-    /// # Errors
-    ///
-    /// As any request; see [`Error`].
     #[requires_scope(S: wallet:payment-methods:read)]
     pub fn payment_methods(&self) -> List<PaymentMethod> {
         List::new(

@@ -1,16 +1,13 @@
 //! Buys, sells, deposits and withdrawals.
 
-#![allow(unused_imports)]
-
 use cb_scopes::{DeclaredScopes, Scope, requires_scope};
 use reqwest::Method;
-use serde_json::json;
 
 use super::{needs, segment};
 use crate::api::{Call, data};
 use crate::list::List;
-use crate::models::*;
-use crate::send::{self, RequestMoney, SendMoney, TradeOrder, Transfer};
+use crate::models::{AccountId, Buy, Deposit, Sell, TradeId, Withdrawal};
+use crate::send::TradeOrder;
 use crate::{Client, Error};
 
 impl<S: DeclaredScopes> Client<S> {
@@ -29,10 +26,6 @@ impl<S: DeclaredScopes> Client<S> {
     /// println!("{}", buys.len());
     /// # Ok(()) }
     /// ```
-    ///
-    /// # Errors
-    ///
-    /// As any request; see [`Error`].
     #[requires_scope(S: wallet:buys:read)]
     pub fn buys(&self, account: &AccountId) -> List<Buy> {
         List::new(
@@ -169,10 +162,6 @@ impl<S: DeclaredScopes> Client<S> {
     /// println!("{}", sells.len());
     /// # Ok(()) }
     /// ```
-    ///
-    /// # Errors
-    ///
-    /// As any request; see [`Error`].
     #[requires_scope(S: wallet:sells:read)]
     pub fn sells(&self, account: &AccountId) -> List<Sell> {
         List::new(
@@ -309,10 +298,6 @@ impl<S: DeclaredScopes> Client<S> {
     /// println!("{}", deposits.len());
     /// # Ok(()) }
     /// ```
-    ///
-    /// # Errors
-    ///
-    /// As any request; see [`Error`].
     #[requires_scope(S: wallet:deposits:read)]
     pub fn deposits(&self, account: &AccountId) -> List<Deposit> {
         List::new(
@@ -457,10 +442,6 @@ impl<S: DeclaredScopes> Client<S> {
     /// println!("{}", withdrawals.len());
     /// # Ok(()) }
     /// ```
-    ///
-    /// # Errors
-    ///
-    /// As any request; see [`Error`].
     #[requires_scope(S: wallet:withdrawals:read)]
     pub fn withdrawals(&self, account: &AccountId) -> List<Withdrawal> {
         List::new(

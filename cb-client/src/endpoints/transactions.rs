@@ -1,16 +1,13 @@
 //! Transactions: `/v2/accounts/:id/transactions`.
 
-#![allow(unused_imports)]
-
 use cb_scopes::{DeclaredScopes, Scope, requires_scope};
 use reqwest::Method;
-use serde_json::json;
 
 use super::{needs, segment};
 use crate::api::{Call, data};
 use crate::list::List;
-use crate::models::*;
-use crate::send::{self, RequestMoney, SendMoney, TradeOrder, Transfer};
+use crate::models::{AccountId, Transaction, TransactionId};
+use crate::send::{self, RequestMoney, SendMoney, Transfer};
 use crate::{Client, Error};
 
 impl<S: DeclaredScopes> Client<S> {
@@ -29,10 +26,6 @@ impl<S: DeclaredScopes> Client<S> {
     /// println!("{} transactions", page.items.len());
     /// # Ok(()) }
     /// ```
-    ///
-    /// # Errors
-    ///
-    /// As any request; see [`Error`].
     #[requires_scope(S: wallet:transactions:read)]
     pub fn transactions(&self, account: &AccountId) -> List<Transaction> {
         List::new(

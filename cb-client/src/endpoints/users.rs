@@ -1,16 +1,11 @@
 //! Users: `/v2/user`, `/v2/users/:id`.
 
-#![allow(unused_imports)]
-
 use cb_scopes::{DeclaredScopes, Scope, requires_scope};
 use reqwest::Method;
-use serde_json::json;
 
 use super::{needs, segment};
 use crate::api::{Call, data};
-use crate::list::List;
-use crate::models::*;
-use crate::send::{self, RequestMoney, SendMoney, TradeOrder, Transfer};
+use crate::models::{User, UserId, UserUpdate};
 use crate::{Client, Error};
 
 impl<S: DeclaredScopes> Client<S> {

@@ -1,5 +1,6 @@
 //! `cb-client` against `cb-sandbox`, over real HTTP on loopback.
 
+mod endpoints;
 mod flow;
 mod refresh;
 mod secrets;

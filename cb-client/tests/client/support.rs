@@ -18,14 +18,15 @@ scopes! {
 
 pub(crate) struct Env {
     pub(crate) sandbox: Arc<Sandbox>,
+    pub(crate) user: String,
 }
 
 impl Env {
     pub(crate) async fn new() -> Env {
         let sandbox = Sandbox::start(SandboxConfig::default()).await.unwrap();
         sandbox.register_client(CLIENT_ID, CLIENT_SECRET, [REDIRECT_URI]);
-        sandbox.seed_demo_user();
-        Env { sandbox: Arc::new(sandbox) }
+        let user = sandbox.seed_demo_user();
+        Env { sandbox: Arc::new(sandbox), user }
     }
 
     pub(crate) fn builder(&self) -> OAuthClientBuilder {
