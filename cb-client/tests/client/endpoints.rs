@@ -342,3 +342,22 @@ async fn requests_stop_on_time_and_never_loop() {
         .expect("bounded");
     assert!(matches!(outcome, Err(Error::Api { status: 500, .. })));
 }
+
+#[tokio::test]
+async fn a_long_retry_after_is_reported_not_slept_through() {
+    let env = Env::new().await;
+    let client = everything(&env).await;
+    env.sandbox.configure(|config| config.rate_limit_per_hour = 2);
+    let started = std::time::Instant::now();
+    let mut outcome = Ok(Vec::new());
+    for _ in 0..3 {
+        outcome = client.accounts().all().await;
+    }
+    let Err(Error::RateLimited { retry_after: Some(wait) }) = outcome else {
+        panic!("{outcome:?}")
+    };
+    assert!(wait > Duration::from_secs(60), "{wait:?}");
+    assert!(started.elapsed() < Duration::from_secs(5), "the client did not wait an hour");
+    let calls = env.sandbox.requests().iter().filter(|r| r.route == "/v2/accounts").count();
+    assert_eq!(calls, 3, "a Retry-After beyond the policy's longest wait is not retried");
+}
