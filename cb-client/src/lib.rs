@@ -16,6 +16,12 @@
 //!   serialized across processes by the store's refresh lock, and the new
 //!   pair is saved (compare-and-swap) before anyone uses it. A refresh whose
 //!   answer was lost is reported as such, never retried in a loop.
+//! - **Typed endpoints.** Every v2 endpoint is a method of [`Client<S>`],
+//!   annotated with the same `#[requires_scope]` apps write, so calling one
+//!   whose scope `S` lacks does not compile. Models use decimals for money;
+//!   lists page or stream ([`List`]); sends carry an `idem` on every retry
+//!   and turn a two-factor challenge into [`PendingSend::confirm`]. Retries
+//!   are bounded and only where repeating cannot do a thing twice.
 //! - **Storage** is a [`TokenStore`]: [`MemoryStore`], or [`FileStore`] with
 //!   atomic, private, locked files. The trait's docs say how to put it on a
 //!   database.

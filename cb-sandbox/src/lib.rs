@@ -235,7 +235,8 @@ impl Sandbox {
         self.shared.world(|world| world.stats)
     }
 
-    /// Every request answered so far, with the scope it needed.
+    /// The requests answered so far (the most recent 50,000 to 100,000 in a
+    /// long run), with the scope each needed.
     pub fn requests(&self) -> Vec<RequestRecord> {
         self.shared.world(|world| world.requests.clone())
     }
