@@ -5,6 +5,8 @@
 //! This library holds the steps every example shares: start the embedded
 //! sandbox, and connect a user the way a browser would.
 
+pub mod web;
+
 use cb_client::{Client, Error, OAuthClient};
 use cb_sandbox::{Sandbox, SandboxConfig};
 use cb_scopes::{Account, DeclaredScopes};

@@ -54,6 +54,8 @@
 //! # let _ = url; Ok(()) }
 //! ```
 
+#![deny(missing_docs)]
+
 mod api;
 mod client;
 mod endpoints;

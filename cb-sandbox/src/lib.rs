@@ -36,6 +36,8 @@
 //! # Ok(()) }
 //! ```
 
+#![deny(missing_docs)]
+
 mod api;
 mod catalogue;
 mod config;

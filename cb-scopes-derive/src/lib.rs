@@ -8,6 +8,8 @@
 //! writes the code. The scope catalogue itself lives in `catalogue`; the
 //! runtime crate's own catalogue items come from `generate`.
 
+#![deny(missing_docs)]
+
 mod catalogue;
 mod expand;
 mod generate;

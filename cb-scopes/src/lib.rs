@@ -54,6 +54,8 @@
 //! traits and the canonical set type here are generated from it, so there is
 //! no second list to keep in step.
 
+#![deny(missing_docs)]
+
 // Generated code names this crate `::cb_scopes`, including in its own tests.
 #[allow(unused_extern_crates)]
 extern crate self as cb_scopes;

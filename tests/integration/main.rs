@@ -2,5 +2,6 @@
 
 mod authorize;
 mod catalogue;
+mod readme;
 mod shared_store;
 mod ui;

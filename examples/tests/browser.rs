@@ -1,0 +1,153 @@
+//! The `web_app` example in a real browser: headless Chromium driven over
+//! WebDriver (Debian's `chromium` and `chromium-driver`). It connects,
+//! approves on the sandbox's consent page and sees the balances; unticks a
+//! needed scope and sees the "missing permission" page; and denies.
+//!
+//! CI installs the browser and sets `CB_REQUIRE_BROWSER=1`, which makes a
+//! missing browser a failure. Elsewhere, without `chromedriver`, the test
+//! says that it was skipped and why.
+
+use std::net::TcpListener;
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use cb_sandbox::{Sandbox, SandboxConfig};
+use fantoccini::{Client, ClientBuilder, Locator};
+
+/// Stops chromedriver when the test ends, however it ends.
+struct Driver(Child);
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn browser_available() -> bool {
+    let found = ["chromedriver", "chromium"].iter().all(|program| {
+        Command::new(program)
+            .arg("--version")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .is_ok()
+    });
+    if !found {
+        let required = std::env::var_os("CB_REQUIRE_BROWSER").is_some();
+        assert!(
+            !required,
+            "CB_REQUIRE_BROWSER is set but chromium or chromedriver is not installed"
+        );
+        eprintln!(
+            "SKIPPED: the browser test needs Debian's chromium and chromium-driver (apt-get install chromium chromium-driver)"
+        );
+    }
+    found
+}
+
+async fn start_browser() -> (Driver, Client) {
+    let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let driver = Command::new("chromedriver")
+        .arg(format!("--port={port}"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("chromedriver starts");
+    let driver = Driver(driver);
+    let mut capabilities = serde_json::Map::new();
+    capabilities.insert(
+        "goog:chromeOptions".into(),
+        serde_json::json!({
+            "binary": "/usr/bin/chromium",
+            "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--window-size=1000,800"],
+        }),
+    );
+    let url = format!("http://127.0.0.1:{port}");
+    for _ in 0..100 {
+        let connected = ClientBuilder::rustls()
+            .expect("rustls")
+            .capabilities(capabilities.clone())
+            .connect(&url)
+            .await;
+        if let Ok(client) = connected {
+            return (driver, client);
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("chromedriver did not start on port {port}");
+}
+
+fn screenshot_path(name: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("{name}.png"))
+}
+
+/// From the app's home page to Coinbase's consent page.
+async fn to_consent(browser: &Client, app: &str) {
+    browser.goto(app).await.unwrap();
+    browser.find(Locator::Id("connect")).await.unwrap().click().await.unwrap();
+    browser
+        .wait()
+        .at_most(Duration::from_secs(10))
+        .for_element(Locator::Id("approve"))
+        .await
+        .unwrap();
+}
+
+async fn text_of(browser: &Client, id: &str) -> String {
+    let element =
+        browser.wait().at_most(Duration::from_secs(10)).for_element(Locator::Id(id)).await;
+    let element = element.unwrap_or_else(|error| panic!("no #{id}: {error}"));
+    element.text().await.unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn connect_approve_untick_and_deny_in_chromium() {
+    if !browser_available() {
+        return;
+    }
+    let outcome = tokio::time::timeout(Duration::from_secs(120), async {
+        let sandbox = Sandbox::start(SandboxConfig::default()).await.unwrap();
+        sandbox.seed_demo_user();
+        let app = cb_examples::web::start(&sandbox).await.unwrap();
+        let (_driver, browser) = start_browser().await;
+
+        // Connect and approve: the balances appear.
+        to_consent(&browser, &app.base_url).await;
+        let consent = browser.source().await.unwrap();
+        assert!(consent.contains("wallet:accounts:read") && consent.contains("wallet:user:read"));
+        browser.find(Locator::Id("approve")).await.unwrap().click().await.unwrap();
+        let balances = text_of(&browser, "balances").await;
+        assert!(
+            balances.contains("1000.00 USD") && balances.contains("0.50000000 BTC"),
+            "{balances}"
+        );
+        std::fs::write(screenshot_path("web_app_balances"), browser.screenshot().await.unwrap())
+            .unwrap();
+
+        // Untick a needed scope: the app says which one is missing.
+        to_consent(&browser, &app.base_url).await;
+        let checkbox = Locator::Css("input[name=scope][value='wallet:accounts:read']");
+        browser.find(checkbox).await.unwrap().click().await.unwrap();
+        browser.find(Locator::Id("approve")).await.unwrap().click().await.unwrap();
+        let missing = text_of(&browser, "missing-scope").await;
+        assert!(missing.contains("wallet:accounts:read"), "{missing}");
+        std::fs::write(
+            screenshot_path("web_app_missing_scope"),
+            browser.screenshot().await.unwrap(),
+        )
+        .unwrap();
+        assert_eq!(sandbox.stats().revocations, 1, "the partial grant was revoked");
+
+        // Deny: the app says nothing is connected.
+        to_consent(&browser, &app.base_url).await;
+        browser.find(Locator::Id("deny")).await.unwrap().click().await.unwrap();
+        assert!(text_of(&browser, "denied").await.contains("declined"));
+
+        browser.close().await.unwrap();
+    })
+    .await;
+    outcome.expect("the browser test finished within two minutes");
+    eprintln!("screenshots: {}", screenshot_path("web_app_balances").display());
+}
