@@ -5,14 +5,14 @@
 //! ours, so that it neither depends on nor disturbs the names in scope where
 //! the macro is used.
 
-use proc_macro2::{Span, TokenStream};
+use proc_macro2::{Delimiter, Group, Span, TokenStream, TokenTree};
 use quote::{format_ident, quote, quote_spanned};
 use syn::{Ident, WherePredicate};
 
 use crate::catalogue::CATALOGUE;
 use crate::krate::RuntimeCrate;
 use crate::parse::{FnItem, NamedSet, RequiresScopeArgs, ScopesInput};
-use crate::scope_token::Errors;
+use crate::scope_token::{Errors, ScopeToken};
 use crate::validate::{self, ValidSet};
 
 /// `scopes!`: an anonymous set's canonical type, or named sets' items.
@@ -154,9 +154,47 @@ pub(crate) fn requires_scope(args: RequiresScopeArgs, mut item: FnItem) -> Token
             where_clause.predicates.push(predicate);
         }
     }
-    let FnItem { attrs, vis, defaultness, sig, body } = item;
+    let body = with_registration(&runtime, &item, &scopes);
+    let FnItem { attrs, vis, defaultness, sig, .. } = item;
     let errors = errors.to_compile_error();
     quote!(#(#attrs)* #vis #defaultness #sig #body #errors)
+}
+
+/// The body with the function's registration for the least-privilege audit
+/// as its first statement: a `static` in a link section, so calling the
+/// function runs nothing new. It expands to nothing unless the runtime
+/// crate's `audit` feature is on. A trait method without a body registers
+/// through its implementations.
+fn with_registration(
+    runtime: &RuntimeCrate,
+    item: &FnItem,
+    scopes: &[(usize, &ScopeToken)],
+) -> TokenStream {
+    let mut tokens = item.body.clone().into_iter();
+    let (Some(TokenTree::Group(block)), None) = (tokens.next(), tokens.next()) else {
+        return item.body.clone();
+    };
+    if block.delimiter() != Delimiter::Brace {
+        return item.body.clone();
+    }
+    let name = &item.sig.ident;
+    let span = name.span();
+    let krate = runtime.path(span);
+    let wires = scopes.iter().map(|(index, _)| CATALOGUE[*index].wire);
+    let inner = block.stream();
+    let mut registered = Group::new(
+        Delimiter::Brace,
+        quote_spanned! {span=>
+            #krate::__private::register!(
+                ::core::concat!(::core::module_path!(), "::", ::core::stringify!(#name)),
+                ::core::env!("CARGO_CRATE_NAME"),
+                [#(#wires),*]
+            );
+            #inner
+        },
+    );
+    registered.set_span(block.span());
+    TokenTree::Group(registered).into()
 }
 
 fn no_parameter(item: &FnItem, args: &RequiresScopeArgs, what: &str) -> syn::Error {

@@ -60,6 +60,7 @@
 #[allow(unused_extern_crates)]
 extern crate self as cb_scopes;
 
+pub mod audit;
 mod authorize;
 mod callback;
 mod declared;
@@ -75,6 +76,7 @@ mod send_limit;
 #[path = "private.rs"]
 pub mod __private;
 
+pub use audit::{audit, scope_map};
 pub use authorize::{Account, AuthorizeUrl, AuthorizeUrlError, COINBASE_AUTHORIZE_ENDPOINT};
 pub use callback::{AuthorizationCode, CallbackError};
 pub use declared::{DeclaredScopes, SubsetOf};
@@ -187,6 +189,29 @@ pub use cb_scopes_derive::scopes;
 /// generic over the set but not annotated writes the bounds by hand, from
 /// [`includes`]: `where S: cb_scopes::includes::WalletAccountsRead`.
 pub use cb_scopes_derive::requires_scope;
+
+/// Fails a test when the set `S` asks for a scope that no annotated
+/// function of the app needs. See [`audit`](mod@audit) for what it sees and
+/// how to enable it.
+///
+/// ```ignore
+/// cb_scopes::assert_least_privilege!(Payouts);
+/// cb_scopes::assert_least_privilege!(Payouts, allow: {
+///     "offline_access" => "refresh tokens keep payouts running",
+/// });
+/// ```
+#[macro_export]
+macro_rules! assert_least_privilege {
+    ($set:ty $(,)?) => {
+        $crate::assert_least_privilege!($set, allow: {})
+    };
+    ($set:ty, allow: { $($scope:literal => $reason:literal),* $(,)? } $(,)?) => {{
+        let audit = $crate::audit::<$set>()$(.allow_wire($scope, $reason))*;
+        if !audit.is_least_privilege() {
+            ::core::panic!("{}", audit);
+        }
+    }};
+}
 
 #[cfg(test)]
 mod tests {

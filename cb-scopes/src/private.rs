@@ -60,3 +60,56 @@ pub const fn send_limit(
 }
 
 cb_scopes_derive::__canonical_set!();
+
+pub use crate::audit::Registration;
+
+/// A registration, for the code `register!` generates.
+pub const fn registration(
+    function: &'static str,
+    crate_name: &'static str,
+    scopes: &'static [&'static str],
+    file: &'static str,
+    line: u32,
+) -> Registration {
+    Registration { function, crate_name, scopes, file, line }
+}
+
+#[cfg(feature = "audit")]
+pub use linkme;
+
+/// Every function annotated with `#[requires_scope]` in the binary.
+#[cfg(feature = "audit")]
+#[linkme::distributed_slice]
+pub static REGISTRY: [Registration];
+
+/// Registers an annotated function. `#[requires_scope]` puts a call in the
+/// function's body: a `static` in a link section, so nothing runs when the
+/// function is called. Without the `audit` feature it expands to nothing.
+#[cfg(feature = "audit")]
+#[macro_export]
+#[doc(hidden)]
+macro_rules! __cb_scopes_register {
+    ($function:expr, $crate_name:expr, [$($scope:literal),*]) => {
+        const _: () = {
+            #[$crate::__private::linkme::distributed_slice($crate::__private::REGISTRY)]
+            #[linkme(crate = $crate::__private::linkme)]
+            static REGISTRATION: $crate::__private::Registration = $crate::__private::registration(
+                $function,
+                $crate_name,
+                &[$($scope),*],
+                ::core::file!(),
+                ::core::line!(),
+            );
+        };
+    };
+}
+
+/// Without the `audit` feature, registration is nothing at all.
+#[cfg(not(feature = "audit"))]
+#[macro_export]
+#[doc(hidden)]
+macro_rules! __cb_scopes_register {
+    ($($anything:tt)*) => {};
+}
+
+pub use crate::__cb_scopes_register as register;

@@ -2,6 +2,7 @@
 
 mod authorize;
 mod catalogue;
+mod least_privilege;
 mod readme;
 mod shared_store;
 mod ui;
