@@ -4,14 +4,14 @@
 
 use std::collections::HashMap;
 use std::fmt;
-use std::net::IpAddr;
 use std::sync::{Arc, Mutex, Weak};
 use std::time::{Duration, SystemTime};
 
+use cb_scopes::__private::is_loopback;
 use cb_scopes::{AuthorizationCode, AuthorizeUrl, DeclaredScopes, Grant, ScopeSet};
 use reqwest::Method;
 use secrecy::{ExposeSecret as _, SecretString};
-use url::{Host, Url};
+use url::Url;
 
 use crate::error::{Error, ReauthorizationReason};
 use crate::http::{self, ApiOutcome, TokenCallError};
@@ -223,8 +223,7 @@ impl OAuthClient {
             granted,
             send_limit: info.send_limit,
         };
-        let existing = inner.store.load(key).await?.map(|stored| stored.version);
-        let version = inner.store.save(key, &record, existing).await?;
+        let version = save_replacing(inner.store.as_ref(), key, &record).await?;
         tracing::info!(
             target: "cb_client",
             access = %fingerprint(&record.access_token),
@@ -312,6 +311,26 @@ impl OAuthClient {
                 Err(Error::invalid_response("a fresh access token was refused as expired"))
             }
             ApiOutcome::Failed(error) => Err(error),
+        }
+    }
+}
+
+/// Saves `record` under `key` over whatever is there. The tokens were just
+/// issued and exist nowhere else, so a concurrent writer (another exchange
+/// for the same key) is outwaited, a few times, rather than losing them.
+async fn save_replacing(
+    store: &dyn TokenStore,
+    key: &str,
+    record: &TokenRecord,
+) -> Result<u64, Error> {
+    let mut attempts = 0;
+    loop {
+        attempts += 1;
+        let existing = store.load(key).await?.map(|stored| stored.version);
+        match store.save(key, record, existing).await {
+            Ok(version) => return Ok(version),
+            Err(crate::StoreError::Conflict { .. }) if attempts < 5 => continue,
+            Err(error) => return Err(error.into()),
         }
     }
 }
@@ -498,15 +517,6 @@ fn secure_base(what: &str, base: &str) -> Result<Url, Error> {
         url.set_path(&path);
     }
     Ok(url)
-}
-
-fn is_loopback(url: &Url) -> bool {
-    match url.host() {
-        Some(Host::Ipv4(ip)) => IpAddr::V4(ip).is_loopback(),
-        Some(Host::Ipv6(ip)) => IpAddr::V6(ip).is_loopback(),
-        Some(Host::Domain(domain)) => domain.eq_ignore_ascii_case("localhost"),
-        None => false,
-    }
 }
 
 #[cfg(test)]

@@ -2,9 +2,8 @@
 
 use std::fmt;
 use std::marker::PhantomData;
-use std::net::IpAddr;
 
-use url::{Host, Url};
+use url::Url;
 
 use crate::pkce::{self, RandomnessUnavailable};
 use crate::{DeclaredScopes, PendingAuthorization, Scope, ScopeSet};
@@ -305,7 +304,7 @@ fn parse_endpoint(endpoint: &str) -> Result<Url, AuthorizeUrlError> {
         .map_err(|error| AuthorizeUrlError::InvalidEndpoint { reason: error.to_string() })?;
     let insecure_reason = match url.scheme() {
         "https" => None,
-        "http" if is_loopback(&url) => None,
+        "http" if crate::__private::is_loopback(&url) => None,
         "http" => Some("plain http is only allowed on a loopback address"),
         _ => Some("the scheme must be https"),
     };
@@ -332,17 +331,6 @@ fn parse_redirect_uri(redirect_uri: &str) -> Result<Url, AuthorizeUrlError> {
         return Err(AuthorizeUrlError::InvalidRedirectUri { reason });
     }
     Ok(url)
-}
-
-/// Whether the URL's host is a loopback address, where plain `http` cannot be
-/// read by anyone else on the network.
-fn is_loopback(url: &Url) -> bool {
-    match url.host() {
-        Some(Host::Ipv4(ip)) => IpAddr::V4(ip).is_loopback(),
-        Some(Host::Ipv6(ip)) => IpAddr::V6(ip).is_loopback(),
-        Some(Host::Domain(domain)) => domain.eq_ignore_ascii_case("localhost"),
-        None => false,
-    }
 }
 
 /// Caps a user-supplied value quoted in an error.

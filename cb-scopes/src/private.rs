@@ -113,3 +113,16 @@ macro_rules! __cb_scopes_register {
 }
 
 pub use crate::__cb_scopes_register as register;
+
+/// Whether the URL's host is a loopback address, where plain `http` cannot
+/// be read by anyone else on the network. Shared with cb-client, which
+/// applies the same rule to its endpoints.
+pub fn is_loopback(url: &url::Url) -> bool {
+    use std::net::IpAddr;
+    match url.host() {
+        Some(url::Host::Ipv4(ip)) => IpAddr::V4(ip).is_loopback(),
+        Some(url::Host::Ipv6(ip)) => IpAddr::V6(ip).is_loopback(),
+        Some(url::Host::Domain(domain)) => domain.eq_ignore_ascii_case("localhost"),
+        None => false,
+    }
+}
