@@ -13,7 +13,11 @@
 //! cb-scopes = { version = "0.1", features = ["audit"] }
 //! ```
 //!
-//! ```ignore
+//! ```no_run
+//! # cb_scopes::scopes! {
+//! #     #[send_limit(amount = "50.00", currency = "USD", period = "day")]
+//! #     pub struct Payouts(wallet:transactions:send, offline_access);
+//! # }
 //! #[test]
 //! fn the_app_asks_for_nothing_it_does_not_use() {
 //!     cb_scopes::assert_least_privilege!(Payouts, allow: {

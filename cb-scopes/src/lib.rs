@@ -194,8 +194,18 @@ pub use cb_scopes_derive::requires_scope;
 /// function of the app needs. See [`audit`](mod@audit) for what it sees and
 /// how to enable it.
 ///
-/// ```ignore
-/// cb_scopes::assert_least_privilege!(Payouts);
+/// ```no_run
+/// use cb_scopes::{Grant, requires_scope, scopes};
+///
+/// scopes! {
+///     #[send_limit(amount = "50.00", currency = "USD", period = "day")]
+///     pub struct Payouts(wallet:transactions:send, offline_access);
+/// }
+///
+/// #[requires_scope(wallet:transactions:send)]
+/// fn pay<S>(_grant: &Grant<S>) {}
+///
+/// // In a `#[test]` of the app, with the `audit` feature enabled:
 /// cb_scopes::assert_least_privilege!(Payouts, allow: {
 ///     "offline_access" => "refresh tokens keep payouts running",
 /// });
