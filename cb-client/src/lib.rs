@@ -78,6 +78,8 @@ pub use oauth::{
     COINBASE_API_BASE, COINBASE_LOGIN_BASE, Clock, OAuthClient, OAuthClientBuilder, RetryPolicy,
 };
 pub use send::{PendingSend, RequestMoney, SendMoney, TradeOrder, Transfer};
+#[cfg(feature = "postgres")]
+pub use store::PgStore;
 pub use store::{FileStore, MemoryStore, RefreshLock, StoreError, Stored, TokenStore};
 pub use tokens::{TokenRecord, fingerprint};
 

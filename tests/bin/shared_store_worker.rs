@@ -1,14 +1,18 @@
 //! One process of a multi-process test: restores an authorization from a
-//! shared `FileStore` and, for every `round` line on stdin, runs many
-//! concurrent calls, then prints `ok` or the first error.
+//! shared store and, for every `round` line on stdin, runs many concurrent
+//! calls, then prints `ok` or the first error. `hold-lock` takes the
+//! store's refresh lock and keeps it until the process dies.
 //!
 //! Configured by `CB_SANDBOX_URL`, `CB_CLIENT_ID`, `CB_CLIENT_SECRET`,
-//! `CB_REDIRECT_URI`, `CB_STORE_DIR`, `CB_KEY` and `CB_TASKS`.
+//! `CB_REDIRECT_URI`, `CB_KEY` and `CB_TASKS`, and the store by either
+//! `CB_STORE_DIR` (a `FileStore`) or `DATABASE_URL` and `CB_PG_TABLE` (a
+//! `PgStore`).
 
 use std::io::BufRead as _;
+use std::sync::Arc;
 
 use cb_client::cb_scopes::scopes;
-use cb_client::{FileStore, OAuthClient};
+use cb_client::{FileStore, OAuthClient, PgStore, TokenStore};
 
 scopes! {
     struct Reader(wallet:accounts:read);
@@ -18,16 +22,31 @@ fn var(name: &str) -> String {
     std::env::var(name).unwrap_or_else(|_| panic!("{name} is not set"))
 }
 
+async fn store() -> Arc<dyn TokenStore> {
+    match std::env::var("CB_STORE_DIR") {
+        Ok(dir) => Arc::new(FileStore::new(dir).expect("the store directory")),
+        Err(_) => Arc::new(
+            PgStore::builder(var("DATABASE_URL"))
+                .table(var("CB_PG_TABLE"))
+                .max_connections(4)
+                .connect()
+                .await
+                .expect("the database"),
+        ),
+    }
+}
+
 #[tokio::main]
 async fn main() {
-    let store = FileStore::new(var("CB_STORE_DIR")).expect("the store directory");
+    let store = store().await;
     let oauth =
         OAuthClient::builder(var("CB_CLIENT_ID"), var("CB_CLIENT_SECRET"), var("CB_REDIRECT_URI"))
             .sandbox(var("CB_SANDBOX_URL"))
-            .store(store)
+            .shared_store(store.clone())
             .build()
             .expect("a valid configuration");
-    let client = oauth.restore::<Reader>(&var("CB_KEY")).await.expect("a stored authorization");
+    let key = var("CB_KEY");
+    let client = oauth.restore::<Reader>(&key).await.expect("a stored authorization");
     let tasks: usize = var("CB_TASKS").parse().expect("a task count");
     println!("ready");
 
@@ -52,6 +71,12 @@ async fn main() {
                     None => println!("ok"),
                     Some(error) => println!("error {error}"),
                 }
+            }
+            Ok("hold-lock") => {
+                let _lock = store.lock_refresh(&key).await.expect("the refresh lock");
+                println!("holding");
+                // Until killed, as a process that dies mid-refresh would.
+                std::future::pending::<()>().await;
             }
             _ => break,
         }

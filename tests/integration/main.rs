@@ -3,6 +3,8 @@
 mod authorize;
 mod catalogue;
 mod least_privilege;
+mod postgres;
 mod readme;
 mod shared_store;
 mod ui;
+mod workers;

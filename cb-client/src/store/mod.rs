@@ -21,12 +21,16 @@
 
 mod file;
 mod memory;
+#[cfg(feature = "postgres")]
+mod postgres;
 
 use std::future::Future;
 use std::pin::Pin;
 
 pub use file::FileStore;
 pub use memory::MemoryStore;
+#[cfg(feature = "postgres")]
+pub use postgres::{EncryptionKeys, PgStore, PgStoreBuilder};
 
 use crate::TokenRecord;
 

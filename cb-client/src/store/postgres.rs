@@ -1,0 +1,393 @@
+//! `PgStore`: tokens in PostgreSQL, for apps that run several instances.
+//!
+//! One row per authorization key holds the record, a version, the granted
+//! scopes and timestamps. Saves are compare-and-swap on the version. While an
+//! instance refreshes an authorization it holds a PostgreSQL advisory lock on
+//! its key, on a connection of its own: other instances wait, then find the
+//! new tokens. If the instance dies mid-refresh, its connection closes and
+//! PostgreSQL releases the lock.
+
+use std::fmt;
+use std::sync::Arc;
+
+use aes_gcm::aead::{Aead as _, KeyInit as _};
+use aes_gcm::{Aes256Gcm, Key, Nonce};
+use deadpool_postgres::{Manager, ManagerConfig, Object, Pool, RecyclingMethod};
+use tokio_postgres::NoTls;
+
+use super::{BoxFuture, RefreshLock, StoreError, Stored, TokenStore};
+use crate::TokenRecord;
+
+/// The default table.
+const DEFAULT_TABLE: &str = "cb_client_tokens";
+
+/// Keeps records in a PostgreSQL table, shared safely by any number of app
+/// instances.
+///
+/// ```no_run
+/// # async fn demo() -> Result<(), cb_client::StoreError> {
+/// use cb_client::store::{EncryptionKeys, PgStore};
+///
+/// let keys = EncryptionKeys::new("2026-11", [7u8; 32]); // from your secret manager
+/// let store = PgStore::builder("postgres://app@db/app").encryption(keys).connect().await?;
+/// # let _ = store; Ok(()) }
+/// ```
+///
+/// - **Schema:** the table (`cb_client_tokens` unless set) is created at
+///   connect time under an advisory lock, so instances that start together
+///   all succeed.
+/// - **Refresh across instances:** `lock_refresh` holds an advisory lock on
+///   the key; `save` only succeeds on the version that was read.
+/// - **Encryption at rest** (optional): AES-256-GCM with a fresh nonce per
+///   write, and the key id stored beside each row so that keys can be
+///   rotated: new writes use the current key, and rows written under a
+///   previous key stay readable while it is configured.
+#[derive(Clone)]
+pub struct PgStore {
+    pool: Pool,
+    table: Arc<str>,
+    keys: Option<Arc<EncryptionKeys>>,
+}
+
+/// Configures a [`PgStore`].
+pub struct PgStoreBuilder {
+    database_url: String,
+    table: String,
+    max_connections: usize,
+    keys: Option<EncryptionKeys>,
+}
+
+/// The keys records are encrypted with: the current one for writing, and
+/// older ones that rows may still be encrypted with.
+pub struct EncryptionKeys {
+    current: (String, Aes256Gcm),
+    previous: Vec<(String, Aes256Gcm)>,
+}
+
+impl EncryptionKeys {
+    /// Encrypts new writes with `key`, recorded as `key_id`.
+    pub fn new(key_id: impl Into<String>, key: [u8; 32]) -> Self {
+        EncryptionKeys { current: (key_id.into(), cipher(key)), previous: Vec::new() }
+    }
+
+    /// Also reads rows written under an older key.
+    pub fn with_previous(mut self, key_id: impl Into<String>, key: [u8; 32]) -> Self {
+        self.previous.push((key_id.into(), cipher(key)));
+        self
+    }
+
+    fn for_id(&self, key_id: &str) -> Option<&Aes256Gcm> {
+        std::iter::once(&self.current)
+            .chain(&self.previous)
+            .find(|(id, _)| id == key_id)
+            .map(|(_, cipher)| cipher)
+    }
+}
+
+fn cipher(key: [u8; 32]) -> Aes256Gcm {
+    Aes256Gcm::new(&Key::<Aes256Gcm>::from(key))
+}
+
+impl fmt::Debug for EncryptionKeys {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let previous: Vec<&str> = self.previous.iter().map(|(id, _)| id.as_str()).collect();
+        f.debug_struct("EncryptionKeys")
+            .field("current", &self.current.0)
+            .field("previous", &previous)
+            .finish_non_exhaustive()
+    }
+}
+
+fn database(error: impl std::error::Error + Send + Sync + 'static) -> StoreError {
+    StoreError::Other(Box::new(error))
+}
+
+impl PgStore {
+    /// A builder for the database at `database_url`
+    /// (`postgres://user:password@host:port/database`).
+    pub fn builder(database_url: impl Into<String>) -> PgStoreBuilder {
+        PgStoreBuilder {
+            database_url: database_url.into(),
+            table: DEFAULT_TABLE.to_owned(),
+            max_connections: 16,
+            keys: None,
+        }
+    }
+
+    /// Connects with the defaults and applies the migration.
+    ///
+    /// # Errors
+    ///
+    /// When the URL is invalid or the database cannot be reached.
+    pub async fn connect(database_url: &str) -> Result<Self, StoreError> {
+        PgStore::builder(database_url).connect().await
+    }
+
+    /// Uses the caller's pool, and applies the migration.
+    ///
+    /// # Errors
+    ///
+    /// When the migration fails.
+    pub async fn from_pool(pool: Pool) -> Result<Self, StoreError> {
+        let store = PgStore { pool, table: DEFAULT_TABLE.into(), keys: None };
+        store.migrate().await?;
+        Ok(store)
+    }
+
+    async fn client(&self) -> Result<Object, StoreError> {
+        self.pool.get().await.map_err(database)
+    }
+
+    /// Creates the table if it is missing. Instances that start together
+    /// serialize on a transaction-level advisory lock.
+    async fn migrate(&self) -> Result<(), StoreError> {
+        let mut client = self.client().await?;
+        let transaction = client.transaction().await.map_err(database)?;
+        transaction
+            .execute(
+                "SELECT pg_advisory_xact_lock(hashtextextended('cb_client:migration', 0))",
+                &[],
+            )
+            .await
+            .map_err(database)?;
+        let table = &self.table;
+        transaction
+            .batch_execute(&format!(
+                "CREATE TABLE IF NOT EXISTS {table} (
+                    key TEXT PRIMARY KEY,
+                    version BIGINT NOT NULL,
+                    record BYTEA NOT NULL,
+                    key_id TEXT,
+                    granted TEXT NOT NULL,
+                    created_at TIMESTAMPTZ NOT NULL DEFAULT now(),
+                    updated_at TIMESTAMPTZ NOT NULL DEFAULT now()
+                )"
+            ))
+            .await
+            .map_err(database)?;
+        transaction.commit().await.map_err(database)
+    }
+
+    /// The stored bytes and key id of a record: encrypted when keys are set.
+    fn seal(&self, record: &TokenRecord) -> Result<(Vec<u8>, Option<String>), StoreError> {
+        let plain = record.to_json();
+        let Some(keys) = &self.keys else { return Ok((plain, None)) };
+        let mut nonce = [0u8; 12];
+        getrandom::fill(&mut nonce).map_err(|error| StoreError::Other(error.to_string().into()))?;
+        let (key_id, cipher) = &keys.current;
+        let sealed = cipher
+            .encrypt(&Nonce::from(nonce), plain.as_slice())
+            .map_err(|_| StoreError::Other("encryption failed".into()))?;
+        Ok(([nonce.as_slice(), &sealed].concat(), Some(key_id.clone())))
+    }
+
+    fn open(
+        &self,
+        key: &str,
+        bytes: &[u8],
+        key_id: Option<&str>,
+    ) -> Result<TokenRecord, StoreError> {
+        let corrupt = |detail: String| StoreError::Corrupt { key: key.to_owned(), detail };
+        let plain = match (key_id, &self.keys) {
+            (None, _) => bytes.to_vec(),
+            (Some(id), None) => {
+                return Err(corrupt(format!(
+                    "it is encrypted with key {id:?} and no keys are configured"
+                )));
+            }
+            (Some(id), Some(keys)) => {
+                let cipher = keys.for_id(id).ok_or_else(|| {
+                    corrupt(format!("it is encrypted with key {id:?}, which is not configured"))
+                })?;
+                let (nonce, sealed) =
+                    bytes.split_at_checked(12).ok_or_else(|| corrupt("it is too short".into()))?;
+                let nonce: [u8; 12] = nonce.try_into().map_err(|_| corrupt("bad nonce".into()))?;
+                cipher.decrypt(&Nonce::from(nonce), sealed).map_err(|_| {
+                    corrupt(format!(
+                        "it does not decrypt with key {id:?}: a wrong key, or altered bytes"
+                    ))
+                })?
+            }
+        };
+        TokenRecord::from_json(&plain).map_err(corrupt)
+    }
+}
+
+impl PgStoreBuilder {
+    /// The table to use, instead of `cb_client_tokens`: 1 to 63 lowercase
+    /// letters, digits and `_`, not starting with a digit.
+    pub fn table(mut self, table: impl Into<String>) -> Self {
+        self.table = table.into();
+        self
+    }
+
+    /// The most connections the pool opens; 16 by default.
+    pub fn max_connections(mut self, max: usize) -> Self {
+        self.max_connections = max.max(1);
+        self
+    }
+
+    /// Encrypts records at rest.
+    pub fn encryption(mut self, keys: EncryptionKeys) -> Self {
+        self.keys = Some(keys);
+        self
+    }
+
+    /// Connects and applies the migration.
+    ///
+    /// # Errors
+    ///
+    /// An invalid URL or table name, or an unreachable database.
+    pub async fn connect(self) -> Result<PgStore, StoreError> {
+        let valid_table = (1..=63).contains(&self.table.len())
+            && self
+                .table
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+            && !self.table.as_bytes()[0].is_ascii_digit();
+        if !valid_table {
+            return Err(StoreError::Other(format!("invalid table name {:?}", self.table).into()));
+        }
+        let config: tokio_postgres::Config = self.database_url.parse().map_err(database)?;
+        let manager = Manager::from_config(
+            config,
+            NoTls,
+            ManagerConfig { recycling_method: RecyclingMethod::Fast },
+        );
+        let pool = Pool::builder(manager)
+            .max_size(self.max_connections)
+            .build()
+            .map_err(|error| StoreError::Other(error.to_string().into()))?;
+        let store = PgStore { pool, table: self.table.into(), keys: self.keys.map(Arc::new) };
+        store.migrate().await?;
+        Ok(store)
+    }
+}
+
+impl fmt::Debug for PgStoreBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // The URL may hold a password.
+        f.debug_struct("PgStoreBuilder").field("table", &self.table).finish_non_exhaustive()
+    }
+}
+
+impl fmt::Debug for PgStore {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("PgStore")
+            .field("table", &self.table)
+            .field("encrypted", &self.keys.is_some())
+            .finish()
+    }
+}
+
+impl TokenStore for PgStore {
+    fn load<'a>(&'a self, key: &'a str) -> BoxFuture<'a, Result<Option<Stored>, StoreError>> {
+        Box::pin(async move {
+            let client = self.client().await?;
+            let query =
+                format!("SELECT version, record, key_id FROM {} WHERE key = $1", self.table);
+            let Some(row) = client.query_opt(&query, &[&key]).await.map_err(database)? else {
+                return Ok(None);
+            };
+            let version: i64 = row.get(0);
+            let bytes: Vec<u8> = row.get(1);
+            let key_id: Option<String> = row.get(2);
+            let record = self.open(key, &bytes, key_id.as_deref())?;
+            Ok(Some(Stored { record, version: u64::try_from(version).unwrap_or(0) }))
+        })
+    }
+
+    fn save<'a>(
+        &'a self,
+        key: &'a str,
+        record: &'a TokenRecord,
+        expected_version: Option<u64>,
+    ) -> BoxFuture<'a, Result<u64, StoreError>> {
+        Box::pin(async move {
+            let (bytes, key_id) = self.seal(record)?;
+            let granted = record.granted.to_string();
+            let client = self.client().await?;
+            let table = &self.table;
+            let saved = match expected_version {
+                None => {
+                    let insert = format!(
+                        "INSERT INTO {table} (key, version, record, key_id, granted) VALUES ($1, 1, $2, $3, $4)
+                         ON CONFLICT (key) DO NOTHING"
+                    );
+                    client
+                        .execute(&insert, &[&key, &bytes, &key_id, &granted])
+                        .await
+                        .map_err(database)?
+                }
+                Some(expected) => {
+                    let expected = i64::try_from(expected).unwrap_or(i64::MAX);
+                    let update = format!(
+                        "UPDATE {table} SET version = version + 1, record = $3, key_id = $4, granted = $5,
+                         updated_at = now() WHERE key = $1 AND version = $2"
+                    );
+                    client
+                        .execute(&update, &[&key, &expected, &bytes, &key_id, &granted])
+                        .await
+                        .map_err(database)?
+                }
+            };
+            if saved == 1 {
+                return Ok(expected_version.map_or(1, |version| version + 1));
+            }
+            let query = format!("SELECT version FROM {table} WHERE key = $1");
+            let found = client.query_opt(&query, &[&key]).await.map_err(database)?;
+            let found = found.map(|row| u64::try_from(row.get::<_, i64>(0)).unwrap_or(0));
+            Err(StoreError::Conflict { expected: expected_version, found })
+        })
+    }
+
+    fn delete<'a>(&'a self, key: &'a str) -> BoxFuture<'a, Result<(), StoreError>> {
+        Box::pin(async move {
+            let client = self.client().await?;
+            let delete = format!("DELETE FROM {} WHERE key = $1", self.table);
+            client.execute(&delete, &[&key]).await.map_err(database)?;
+            Ok(())
+        })
+    }
+
+    fn lock_refresh<'a>(&'a self, key: &'a str) -> BoxFuture<'a, Result<RefreshLock, StoreError>> {
+        Box::pin(async move {
+            let client = self.client().await?;
+            let lock_key = format!("cb_client:{}:{key}", self.table);
+            client
+                .execute("SELECT pg_advisory_lock(hashtextextended($1, 0))", &[&lock_key])
+                .await
+                .map_err(database)?;
+            Ok(RefreshLock::new(AdvisoryLock { client: Some(client), lock_key }))
+        })
+    }
+}
+
+/// A session-level advisory lock on a pooled connection. Dropping it
+/// unlocks in the background; if unlocking fails the connection is closed
+/// instead of going back to the pool, which releases the lock too.
+struct AdvisoryLock {
+    client: Option<Object>,
+    lock_key: String,
+}
+
+impl Drop for AdvisoryLock {
+    fn drop(&mut self) {
+        let Some(client) = self.client.take() else { return };
+        let Ok(runtime) = tokio::runtime::Handle::try_current() else {
+            // Nothing can run the unlock: close the connection, which
+            // releases the lock.
+            drop(Object::take(client));
+            return;
+        };
+        let lock_key = std::mem::take(&mut self.lock_key);
+        runtime.spawn(async move {
+            let unlocked = client
+                .execute("SELECT pg_advisory_unlock(hashtextextended($1, 0))", &[&lock_key])
+                .await;
+            if unlocked.is_err() {
+                drop(Object::take(client));
+            }
+        });
+    }
+}
