@@ -1,0 +1,160 @@
+//! `cargo run -p cb-bench --release`: every figure of BENCHMARKS.md, in one
+//! run. Ratios of medians, never bare times alone: machines are noisy.
+//!
+//! `-- --quick` runs smaller sizes, to check that the benchmark works.
+
+mod compile;
+mod runtime;
+
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use compile::{Generated, Variant};
+
+/// The median of some timings.
+fn median(mut timings: Vec<Duration>) -> Duration {
+    timings.sort();
+    timings.get(timings.len() / 2).copied().unwrap_or_default()
+}
+
+fn ms(duration: Duration) -> String {
+    format!("{:.1} ms", duration.as_secs_f64() * 1000.0)
+}
+
+fn verdict(ok: bool) -> &'static str {
+    if ok { "met" } else { "MISSED" }
+}
+
+#[tokio::main]
+async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let quick = std::env::args().any(|arg| arg == "--quick");
+    let started = Instant::now();
+    let workspace = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..").canonicalize()?;
+    let root = workspace.join("target/bench-gen");
+    let runs = if quick { 1 } else { 5 };
+    let sizes: &[usize] = if quick { &[50, 100] } else { &[500, 2000] };
+    let scaling: &[usize] = if quick { &[25, 50, 100] } else { &[250, 500, 1000, 2000] };
+
+    println!("# cb-scopes benchmarks");
+    println!(
+        "machine: {} cores; runs per figure: {runs} (median)\n",
+        std::thread::available_parallelism()?.get()
+    );
+
+    println!("## 1. Compile time after touching the crate (median of {runs})\n");
+    println!(
+        "| N | command | annotated | instrument | plain | annotated/plain | annotated/instrument |"
+    );
+    println!("|---|---|---|---|---|---|---|");
+    let mut check_ratios = Vec::new();
+    let mut versus_instrument = Vec::new();
+    let mut annotated_check = std::collections::BTreeMap::new();
+    for &n in sizes {
+        let crates: Vec<Generated> = Variant::ALL
+            .iter()
+            .map(|&v| Generated::write(&root, &workspace, v, n))
+            .collect::<Result<_, _>>()?;
+        for command in ["check", "build"] {
+            let times: Vec<Duration> =
+                crates.iter().map(|krate| krate.time(command, runs)).collect();
+            let (annotated, instrument, plain) = (times[0], times[1], times[2]);
+            let over_plain = annotated.as_secs_f64() / plain.as_secs_f64();
+            let over_instrument = annotated.as_secs_f64() / instrument.as_secs_f64();
+            if command == "check" {
+                check_ratios.push(over_plain);
+                annotated_check.insert(n, annotated);
+            }
+            versus_instrument.push(over_instrument);
+            println!(
+                "| {n} | {command} | {} | {} | {} | {over_plain:.2} | {over_instrument:.2} |",
+                ms(annotated),
+                ms(instrument),
+                ms(plain)
+            );
+        }
+    }
+    let check_ok = check_ratios.iter().all(|ratio| *ratio <= 1.15);
+    let instrument_ok = versus_instrument.iter().all(|ratio| *ratio < 1.0);
+    println!("\ntarget annotated/plain <= 1.15 for check: {}", verdict(check_ok));
+    println!("target annotated below instrument: {}\n", verdict(instrument_ok));
+
+    println!("## 2. Zero run-time cost\n");
+    let n = sizes[0];
+    let annotated =
+        Generated::write(&root, &workspace, Variant::Annotated, n)?.release_disassembly();
+    let plain = Generated::write(&root, &workspace, Variant::Plain, n)?.release_disassembly();
+    let functions = annotated.lines().filter(|line| line.ends_with(':')).count();
+    let identical = annotated == plain && functions > 0;
+    println!(
+        "release machine code of the {functions} functions of the N = {n} crate, annotated vs plain: {}",
+        if identical { "identical" } else { "DIFFERENT" }
+    );
+    println!(
+        "size of a scope set: {} bytes; of a Grant: {} bytes\n",
+        size_of::<cb_scopes::scopes!(wallet:accounts:read)>(),
+        size_of::<cb_scopes::Grant<cb_scopes::scopes!(wallet:accounts:read)>>()
+    );
+
+    println!("## 3. Client overhead: client.accounts() vs bare reqwest, same headers\n");
+    let (batches, per_batch) = if quick { (2, 50) } else { (10, 200) };
+    let (typed, raw) = runtime::client_overhead(batches, per_batch).await;
+    println!("| | requests/s | p50 | p99 |\n|---|---|---|---|");
+    for (name, latencies) in [("cb-client", &typed), ("bare reqwest", &raw)] {
+        println!(
+            "| {name} | {:.0} | {} | {} |",
+            latencies.requests_per_second(),
+            ms(latencies.percentile(0.5)),
+            ms(latencies.percentile(0.99))
+        );
+    }
+    let overhead =
+        runtime::median_latency(&typed).as_secs_f64() / runtime::median_latency(&raw).as_secs_f64();
+    println!(
+        "\nmedian cost per request, cb-client/bare: {overhead:.2} (target <= 1.10: {})\n",
+        verdict(overhead <= 1.10)
+    );
+
+    println!("## 4. Refresh under load\n");
+    let tasks = if quick { 100 } else { 1000 };
+    let (refreshes, elapsed, failures) = runtime::refresh_under_load(tasks).await;
+    println!(
+        "{tasks} concurrent calls on an expired token: {refreshes} refresh request(s), {failures} failed, all done in {} (target 1 refresh: {})\n",
+        ms(elapsed),
+        verdict(refreshes == 1 && failures == 0)
+    );
+
+    println!("## 5. Sandbox throughput on GET /v2/accounts\n");
+    let (total, limit) =
+        if quick { (500, Duration::from_secs(5)) } else { (20_000, Duration::from_secs(30)) };
+    let (answered, elapsed) = runtime::sandbox_throughput(16, total, limit).await;
+    println!(
+        "16 concurrent clients, {answered} requests in {}: {:.0} requests/s\n",
+        ms(elapsed),
+        answered as f64 / elapsed.as_secs_f64()
+    );
+
+    println!("## 6. Scaling of `cargo check` with N (annotated)\n");
+    println!("| N | check | per function |\n|---|---|---|");
+    let mut per_function = Vec::new();
+    for &n in scaling {
+        let time = match annotated_check.get(&n) {
+            Some(time) => *time,
+            None => Generated::write(&root, &workspace, Variant::Annotated, n)?.time("check", runs),
+        };
+        let each = time / n as u32;
+        per_function.push(each.as_secs_f64());
+        println!("| {n} | {} | {:.3} ms |", ms(time), each.as_secs_f64() * 1000.0);
+    }
+    // Linear growth keeps the time per function flat (a fixed start-up cost
+    // makes it fall); quadratic growth would double it with each doubling.
+    let first = per_function.first().copied().unwrap_or(1.0);
+    let last = per_function.last().copied().unwrap_or(1.0);
+    println!(
+        "\nper-function time at the largest N / at the smallest: {:.2} (linear if <= 1.5: {})",
+        last / first,
+        verdict(last / first <= 1.5)
+    );
+
+    println!("\ntotal benchmark time: {:.0} s", started.elapsed().as_secs_f64());
+    Ok(())
+}
