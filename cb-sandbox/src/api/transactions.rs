@@ -21,9 +21,9 @@ use crate::world::{NewTransaction, Transaction, TwoFactorChallenge, World, conve
 
 pub(crate) fn json(world: &World, tx: &Transaction) -> Value {
     let native = world
-        .users
-        .values()
-        .find(|user| world.accounts.get(&tx.account_id).is_some_and(|a| a.user_id == user.id))
+        .accounts
+        .get(&tx.account_id)
+        .and_then(|account| world.users.get(&account.user_id))
         .map_or("USD", |user| user.native_currency.as_str());
     let to = tx.counterparty.as_ref().map(|party| {
         if party.contains('@') {
