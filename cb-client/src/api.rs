@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use cb_scopes::ScopeSet;
 use reqwest::Method;
+use secrecy::ExposeSecret as _;
 use serde_json::Value;
 
 use crate::error::{Error, ReauthorizationReason};
@@ -77,17 +78,18 @@ impl Api {
                     tracing::debug!(target: "cb_client", attempt, path = %call.path, "retrying in {wait:?}");
                     tokio::time::sleep(wait).await;
                 }
-                _ => return result.map_err(|error| name_refused_scope(error, call.needed)),
+                _ => return result.map_err(|error| self.classify(error, call.needed)),
             }
         }
     }
 
-    /// One attempt: a fresh token, and one replay after `expired_token`.
+    /// One attempt: a fresh token, and one replay after `expired_token`,
+    /// or after `revoked_token` when the store holds a newer authorization.
     async fn once(&self, call: &Call) -> Result<Value, Error> {
         let inner = &self.oauth.inner;
         let url =
             inner.api_base.join(&call.path).map_err(|error| Error::Config(error.to_string()))?;
-        let (token, version) = self.session.token(&self.oauth).await?;
+        let token = self.session.token(&self.oauth).await?;
         let send = |token| {
             http::call_api(
                 &inner.http,
@@ -98,37 +100,55 @@ impl Api {
                 &call.headers,
             )
         };
-        match send(&token).await {
-            ApiOutcome::Answer(answer) => Ok(answer.body),
-            ApiOutcome::Failed(error) => Err(error),
-            ApiOutcome::Expired => {
-                let (token, _) = self.session.refresh(&self.oauth, version).await?;
-                match send(&token).await {
-                    ApiOutcome::Answer(answer) => Ok(answer.body),
-                    ApiOutcome::Failed(error) => Err(error),
-                    ApiOutcome::Expired => {
-                        Err(Error::reauthorize(ReauthorizationReason::RefreshRejected {
-                            description: Some(
-                                "a freshly refreshed token was refused as expired".into(),
-                            ),
-                        }))
-                    }
+        let replacement = match send(&token).await {
+            ApiOutcome::Answer(answer) => return Ok(answer.body),
+            ApiOutcome::Expired => self.session.refresh(&self.oauth, Some(&token)).await?,
+            ApiOutcome::Failed(Error::ReauthorizationRequired {
+                reason: ReauthorizationReason::Revoked,
+            }) => {
+                // Another instance may have authorized this key again.
+                match self.session.reload(&self.oauth).await? {
+                    Some(newer) if newer.expose_secret() != token.expose_secret() => newer,
+                    _ => return Err(Error::reauthorize(ReauthorizationReason::Revoked)),
                 }
             }
+            ApiOutcome::Failed(error) => return Err(error),
+        };
+        match send(&replacement).await {
+            ApiOutcome::Answer(answer) => Ok(answer.body),
+            ApiOutcome::Failed(error) => Err(error),
+            ApiOutcome::Expired => Err(Error::reauthorize(ReauthorizationReason::RefreshRejected {
+                description: Some("a freshly refreshed token was refused as expired".into()),
+            })),
+        }
+    }
+
+    /// Coinbase's refusals that have a kind of their own: a `403
+    /// invalid_scope` names what the endpoint needed (the grant changed
+    /// after it was checked), and a send over the authorization's limit
+    /// says which limit.
+    fn classify(&self, error: Error, needed: ScopeSet) -> Error {
+        match error {
+            Error::Api { status: 403, errors }
+                if errors.iter().any(|e| e.id == "invalid_scope") =>
+            {
+                Error::ScopeRefused { needed, errors }
+            }
+            Error::Api { status: 400 | 402 | 422, errors }
+                if errors.iter().any(|e| e.id == SEND_LIMIT_EXCEEDED) =>
+            {
+                let limit = self.session.record().and_then(|record| record.send_limit);
+                Error::SendLimitExceeded { limit, errors }
+            }
+            other => other,
         }
     }
 }
 
-/// A `403 invalid_scope` becomes [`Error::ScopeRefused`], naming what the
-/// endpoint needed: the grant changed after it was checked.
-fn name_refused_scope(error: Error, needed: ScopeSet) -> Error {
-    match error {
-        Error::Api { status: 403, errors } if errors.iter().any(|e| e.id == "invalid_scope") => {
-            Error::ScopeRefused { needed, errors }
-        }
-        other => other,
-    }
-}
+/// The error id of a send over the authorization's send limit. Coinbase's
+/// public reference names no id for it; this is the one `cb-sandbox`
+/// answers, and a send is classified by it, never by message text.
+pub(crate) const SEND_LIMIT_EXCEEDED: &str = "send_limit_exceeded";
 
 /// The `data` of an answer, typed.
 pub(crate) fn data<T: serde::de::DeserializeOwned>(body: Value) -> Result<T, Error> {

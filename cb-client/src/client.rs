@@ -48,7 +48,7 @@ impl<S: DeclaredScopes> Client<S> {
 
     /// The send limit the user accepted, if the grant can send.
     pub fn send_limit(&self) -> Option<SendLimit> {
-        self.api.session.snapshot().and_then(|stored| stored.record.send_limit)
+        self.api.session.record().and_then(|record| record.send_limit)
     }
 
     /// The same authorization, typed by a smaller set; the compiler checks
@@ -87,13 +87,15 @@ impl<S: DeclaredScopes> Client<S> {
     ///
     /// # Errors
     ///
-    /// Transport and store errors. When Coinbase could not be reached the
-    /// tokens are kept, so that revoking can be tried again.
+    /// Transport, API and store errors. The stored tokens are deleted only
+    /// once Coinbase answered 200 (it does for every well-formed request),
+    /// so that after any other answer the grant, which may still be live,
+    /// can be revoked again.
     pub async fn revoke(&self) -> Result<(), Error> {
         let Api { oauth, session } = &self.api;
         let inner = &oauth.inner;
         match session.token(oauth).await {
-            Ok((token, _)) => {
+            Ok(token) => {
                 let form = [
                     ("token", token.expose_secret()),
                     ("client_id", inner.client_id.as_str()),
@@ -107,13 +109,13 @@ impl<S: DeclaredScopes> Client<S> {
                     .send()
                     .await
                     .map_err(Error::Transport)?;
-                // Coinbase answers 200 whether or not it revoked anything.
-                if response.status().is_server_error() {
+                let status = response.status();
+                if status != reqwest::StatusCode::OK {
                     return Err(Error::Api {
-                        status: response.status().as_u16(),
+                        status: status.as_u16(),
                         errors: vec![crate::ApiError::new(
-                            "internal_server_error",
-                            "revoke failed",
+                            "revoke_failed",
+                            format!("the revoke endpoint answered {status}; the tokens are kept"),
                         )],
                     });
                 }
@@ -140,7 +142,7 @@ impl<S> fmt::Debug for Client<S> {
         f.debug_struct("Client")
             .field("key", &self.api.session.key())
             .field("granted", &self.grant.granted())
-            .field("tokens", &self.api.session.snapshot().map(|stored| stored.record))
+            .field("tokens", &self.api.session.record())
             .finish()
     }
 }

@@ -56,6 +56,30 @@ pub enum Error {
         errors: Vec<ApiError>,
     },
 
+    /// Coinbase refused a send because it would go over the send limit the
+    /// user accepted for this app. Nothing was sent. Tell the user; they can
+    /// raise the limit in their Coinbase settings, or authorize again with a
+    /// larger one.
+    #[error("the send would exceed the authorization's send limit{}: {}", limit.map(|l| format!(" of {l}")).unwrap_or_default(), ApiErrors(errors))]
+    SendLimitExceeded {
+        /// The limit the user accepted, as the stored authorization knows it.
+        limit: Option<cb_scopes::SendLimit>,
+        /// Coinbase's errors.
+        errors: Vec<ApiError>,
+    },
+
+    /// The code was exchanged and its tokens saved under the key, but
+    /// Coinbase's account of the grant (`GET /v2/user/auth`) could not be
+    /// read, even after retries. The stored grant is the token response's
+    /// `scope`: [`OAuthClient::restore`](crate::OAuthClient::restore) works
+    /// with it later, and [`OAuthClient::revoke`](crate::OAuthClient::revoke)
+    /// ends the authorization. The code is spent either way.
+    #[error("the tokens were saved, but the grant could not be verified: {source}")]
+    GrantNotVerified {
+        /// Why `GET /v2/user/auth` failed.
+        source: Box<Error>,
+    },
+
     /// Coinbase throttled the user: more than 10,000 requests in an hour.
     #[error("rate limited by Coinbase{}", retry_after.map(|d| format!(", retry after {} s", d.as_secs())).unwrap_or_default())]
     RateLimited {

@@ -29,8 +29,12 @@ pub(crate) enum TokenCallError {
     /// answer arrived (a timeout, a dropped connection), or the answer was a
     /// server error.
     Lost(String, Option<reqwest::Error>),
-    /// The answer is not a token response.
+    /// A non-success answer that is not an OAuth2 error: nothing says
+    /// whether it was processed.
     Invalid(String),
+    /// A success answer that cannot be used: Coinbase processed the request
+    /// (and spent what it consumed), but the tokens cannot be read.
+    Unreadable(String),
 }
 
 #[derive(Deserialize)]
@@ -91,13 +95,14 @@ pub(crate) async fn post_token(
         });
     }
     let token: TokenResponse = serde_json::from_slice(&bytes).map_err(|error| {
-        TokenCallError::Invalid(format!("not a token response: {}", shape(&error)))
+        TokenCallError::Unreadable(format!("not a token response: {}", shape(&error)))
     })?;
-    if token.token_type.as_deref().is_some_and(|kind| !kind.eq_ignore_ascii_case("bearer")) {
-        return Err(TokenCallError::Invalid("the token type is not bearer".into()));
-    }
     if token.access_token.is_empty() {
-        return Err(TokenCallError::Invalid("the access token is empty".into()));
+        return Err(TokenCallError::Unreadable("the access token is empty".into()));
+    }
+    if let Some(kind) = token.token_type.as_deref().filter(|kind| !kind.eq_ignore_ascii_case("bearer")) {
+        // The request was processed: refusing the tokens now would lose them.
+        tracing::warn!(target: "cb_client", token_type = kind, "an unexpected token type; using it as a bearer token");
     }
     Ok(token)
 }

@@ -18,7 +18,7 @@ use crate::http::{self, ApiOutcome, TokenCallError};
 use crate::models::AuthInfo;
 use crate::session::Session;
 use crate::store::{MemoryStore, TokenStore};
-use crate::tokens::{self, TokenRecord};
+use crate::tokens::TokenRecord;
 use crate::{Client, fingerprint};
 
 /// Coinbase's login host: authorize, token and revoke endpoints.
@@ -202,8 +202,26 @@ impl OAuthClient {
         };
         let now = inner.clock.now();
         let access_token = SecretString::from(token.access_token.clone());
-        let info = self.auth_info_with(&access_token).await?;
-        let granted = match token.granted() {
+        let mut record = TokenRecord {
+            access_token,
+            refresh_token: token.refresh_token.clone().map(SecretString::from),
+            expires_at: token.expires_at(now),
+            granted: token.granted().unwrap_or_else(ScopeSet::empty),
+            send_limit: None,
+            generation: TokenRecord::new_generation(),
+            tombstone: None,
+        };
+        // The code is spent: from here on the tokens must end up saved,
+        // whatever else fails, so that the app can use or revoke them.
+        let info = match self.auth_info_with(&record.access_token).await {
+            Ok(info) => info,
+            Err(error) => {
+                save_replacing(inner.store.as_ref(), key, &record).await?;
+                tracing::warn!(target: "cb_client", "saved the tokens of an unverified grant: {error}");
+                return Err(Error::GrantNotVerified { source: Box::new(error) });
+            }
+        };
+        record.granted = match token.granted() {
             Some(from_token) if from_token != info.scopes => {
                 tracing::warn!(
                     target: "cb_client",
@@ -215,14 +233,8 @@ impl OAuthClient {
             }
             _ => info.scopes,
         };
-        let record = TokenRecord {
-            access_token,
-            refresh_token: token.refresh_token.clone().map(SecretString::from),
-            expires_at: now
-                + token.expires_in.map_or(tokens::DEFAULT_LIFETIME, Duration::from_secs),
-            granted,
-            send_limit: info.send_limit,
-        };
+        record.send_limit = info.send_limit;
+        let granted = record.granted;
         let version = save_replacing(inner.store.as_ref(), key, &record).await?;
         tracing::info!(
             target: "cb_client",
@@ -244,9 +256,10 @@ impl OAuthClient {
     ///
     /// # Errors
     ///
-    /// [`Error::ReauthorizationRequired`] when nothing is stored,
-    /// [`Error::ScopesNotGranted`] when the stored grant is too small, and
-    /// store errors.
+    /// [`Error::ReauthorizationRequired`] when nothing is stored or the
+    /// stored authorization ended (a refresh was refused or its answer
+    /// lost: the reason says which), [`Error::ScopesNotGranted`] when the
+    /// stored grant is too small, and store errors.
     pub async fn restore<S: DeclaredScopes>(&self, key: &str) -> Result<Client<S>, Error> {
         let stored = self
             .inner
@@ -254,13 +267,16 @@ impl OAuthClient {
             .load(key)
             .await?
             .ok_or_else(|| Error::reauthorize(ReauthorizationReason::NotStored))?;
+        if let Some(reason) = &stored.record.tombstone {
+            return Err(Error::reauthorize(reason.clone()));
+        }
         let granted = stored.record.granted;
         let grant = Grant::<S>::check(granted).map_err(|error| Error::ScopesNotGranted {
             missing: error.missing(),
             granted: error.granted(),
         })?;
         let session = self.session(key);
-        session.replace_if_newer(stored);
+        session.adopt(stored);
         Ok(Client::new(self.clone(), session, grant))
     }
 
@@ -269,11 +285,22 @@ impl OAuthClient {
     ///
     /// # Errors
     ///
-    /// Transport and store errors; the record is kept when Coinbase could
-    /// not be told.
+    /// Transport, API and store errors; the record is kept unless Coinbase
+    /// answered 200, so that revoking can be tried again. A record that
+    /// ended already (its refresh was refused or lost) holds nothing
+    /// usable and is deleted without a request.
     pub async fn revoke(&self, key: &str) -> Result<(), Error> {
-        let client: Client<AnyGrant> = self.restore(key).await?;
-        client.revoke().await
+        match self.restore::<AnyGrant>(key).await {
+            Ok(client) => client.revoke().await,
+            Err(Error::ReauthorizationRequired { reason })
+                if reason != ReauthorizationReason::NotStored =>
+            {
+                self.inner.store.delete(key).await?;
+                self.session(key).clear();
+                Ok(())
+            }
+            Err(error) => Err(error),
+        }
     }
 
     /// The grant stored under `key`, without a network call.
@@ -301,16 +328,35 @@ impl OAuthClient {
         session
     }
 
-    /// `GET /v2/user/auth` with a given token, for the exchange.
+    /// `GET /v2/user/auth` with a given token, for the exchange: a read,
+    /// so transport failures, server errors and 429s are retried within
+    /// the retry policy.
     async fn auth_info_with(&self, token: &SecretString) -> Result<AuthInfo, Error> {
-        let url =
-            self.inner.api_base.join("v2/user/auth").map_err(|e| Error::Config(e.to_string()))?;
-        match http::call_api(&self.inner.http, Method::GET, url, token, None, &[]).await {
-            ApiOutcome::Answer(answer) => AuthInfo::from_data(&answer.body["data"]),
-            ApiOutcome::Expired => {
-                Err(Error::invalid_response("a fresh access token was refused as expired"))
+        let inner = &self.inner;
+        let url = inner.api_base.join("v2/user/auth").map_err(|e| Error::Config(e.to_string()))?;
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            let error = match http::call_api(&inner.http, Method::GET, url.clone(), token, None, &[])
+                .await
+            {
+                ApiOutcome::Answer(answer) => return AuthInfo::from_data(&answer.body["data"]),
+                ApiOutcome::Expired => {
+                    return Err(Error::invalid_response(
+                        "a fresh access token was refused as expired",
+                    ));
+                }
+                ApiOutcome::Failed(error) => error,
+            };
+            let retryable = match &error {
+                Error::Transport(_) | Error::RateLimited { retry_after: None } => true,
+                Error::Api { status, .. } => *status >= 500,
+                _ => false,
+            };
+            if !retryable || attempt >= inner.retry.attempts {
+                return Err(error);
             }
-            ApiOutcome::Failed(error) => Err(error),
+            tokio::time::sleep(inner.retry.delay(attempt)).await;
         }
     }
 }
@@ -348,7 +394,9 @@ pub(crate) fn token_error(error: TokenCallError) -> Error {
         TokenCallError::NotSent(error) => Error::Transport(error),
         TokenCallError::Lost(_, Some(error)) => Error::Transport(error),
         TokenCallError::Lost(detail, None) => Error::invalid_response(detail),
-        TokenCallError::Invalid(detail) => Error::invalid_response(detail),
+        TokenCallError::Invalid(detail) | TokenCallError::Unreadable(detail) => {
+            Error::invalid_response(detail)
+        }
     }
 }
 

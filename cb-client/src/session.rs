@@ -1,42 +1,77 @@
 //! One authorization's tokens in this process, and the refresh that keeps
 //! them alive.
 //!
-//! A refresh token works once, so refreshing is the one place where a race
-//! loses a user's authorization. Three rules make it safe:
+//! A refresh token works once, so refreshing is the one place where a fault
+//! loses a user's authorization. These rules make it safe:
 //! 1. **Single flight:** in a process, one refresh per authorization at a
 //!    time; tasks that waited find the result and do not refresh again.
-//! 2. **Across processes:** the refresh holds the store's refresh lock and
-//!    reloads the record first, adopting tokens another process saved.
-//! 3. **Saved before used:** the new pair is saved (compare-and-swap) before
-//!    any caller sees it.
+//! 2. **Owned by the session, not by a caller:** the refresh, the save and
+//!    the hand-over run in a task of their own that holds the flight. A
+//!    caller that is dropped (a timeout, a closed browser) stops waiting,
+//!    never the refresh, so a pair Coinbase issued is always saved.
+//! 3. **Across processes:** the refresh holds the store's refresh lock and
+//!    reloads the record first, adopting tokens another process saved, or
+//!    the record of a newer authorization (another generation).
+//! 4. **Saved before used:** the new pair is saved (compare-and-swap) before
+//!    any caller sees it. If the save fails the pair stays here as the
+//!    authoritative, *dirty* record: no caller uses it until a later save
+//!    succeeds, and no refresh ever posts the spent token from the store.
+//! 5. **Ends are recorded:** a refresh that Coinbase refused, or whose
+//!    answer was lost, leaves a tombstone in the store, so every later use
+//!    fails at once with the real reason.
 
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
-use secrecy::SecretString;
+use secrecy::{ExposeSecret as _, SecretString};
 
 use crate::error::{Error, ReauthorizationReason};
 use crate::fingerprint;
 use crate::http::{self, TokenCallError};
 use crate::oauth::{OAuthClient, token_error};
-use crate::store::Stored;
+use crate::store::{StoreError, Stored};
 use crate::tokens::{self, TokenRecord};
 
 pub(crate) struct Session {
     key: String,
-    /// The latest record this process knows; `None` once revoked here.
-    current: Mutex<Option<Stored>>,
-    flight: tokio::sync::Mutex<()>,
+    state: Mutex<State>,
+    /// Held by whoever refreshes or saves: a refresh task owns its guard.
+    flight: Arc<tokio::sync::Mutex<()>>,
 }
 
-/// An access token and the version of the record it came from.
-pub(crate) type Token = (SecretString, u64);
+/// What this process knows of the authorization.
+#[derive(Clone)]
+pub(crate) enum State {
+    /// Nothing: revoked here, or deleted from the store.
+    Gone,
+    /// Tokens to use. `dirty` means the store holds an older record of the
+    /// same generation (at `stored.version`) whose refresh token is spent:
+    /// this record must be saved before it is used.
+    Live { stored: Stored, dirty: bool },
+    /// The authorization ended, for this reason.
+    Ended(ReauthorizationReason),
+}
+
+impl State {
+    /// The state a loaded record stands for.
+    fn of(stored: Stored) -> State {
+        match &stored.record.tombstone {
+            Some(reason) => State::Ended(reason.clone()),
+            None => State::Live { stored, dirty: false },
+        }
+    }
+}
+
+/// How many times a refreshed pair's save is tried before the pair is kept
+/// as dirty.
+const SAVE_ATTEMPTS: u32 = 3;
 
 impl Session {
     pub(crate) fn new(key: &str) -> Self {
         Session {
             key: key.to_owned(),
-            current: Mutex::new(None),
-            flight: tokio::sync::Mutex::new(()),
+            state: Mutex::new(State::Gone),
+            flight: Arc::new(tokio::sync::Mutex::new(())),
         }
     }
 
@@ -44,157 +79,353 @@ impl Session {
         &self.key
     }
 
-    fn with<T>(&self, f: impl FnOnce(&mut Option<Stored>) -> T) -> T {
-        let mut current = self.current.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-        f(&mut current)
+    fn with<T>(&self, f: impl FnOnce(&mut State) -> T) -> T {
+        let mut state = self.state.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        f(&mut state)
     }
 
-    pub(crate) fn snapshot(&self) -> Option<Stored> {
-        self.with(|current| current.clone())
+    fn state(&self) -> State {
+        self.with(|state| state.clone())
     }
 
+    /// The record in use, if the authorization is live.
+    pub(crate) fn record(&self) -> Option<TokenRecord> {
+        self.with(|state| match state {
+            State::Live { stored, .. } => Some(stored.record.clone()),
+            _ => None,
+        })
+    }
+
+    /// Sets the record just saved by an exchange.
     pub(crate) fn replace(&self, stored: Stored) {
-        self.with(|current| *current = Some(stored));
+        self.with(|state| *state = State::Live { stored, dirty: false });
     }
 
-    pub(crate) fn replace_if_newer(&self, stored: Stored) {
-        self.with(|current| {
-            if current.as_ref().is_none_or(|known| known.version < stored.version) {
-                *current = Some(stored);
+    /// Adopts a record loaded from the store, unless this process knows a
+    /// newer one of the same authorization. Returns whether it was adopted.
+    pub(crate) fn adopt(&self, loaded: Stored) -> bool {
+        self.with(|state| {
+            let newer = match state {
+                State::Live { stored, dirty } => {
+                    stored.record.generation != loaded.record.generation
+                        || (!*dirty && stored.version < loaded.version)
+                }
+                State::Gone => true,
+                // An ended authorization of the same generation stays ended.
+                State::Ended(_) => loaded.record.tombstone.is_none(),
+            };
+            if newer {
+                *state = State::of(loaded);
             }
-        });
+            newer
+        })
+    }
+
+    /// Reads the store again and adopts a newer record there; returns the
+    /// access token to use, if the authorization is live.
+    pub(crate) async fn reload(&self, oauth: &OAuthClient) -> Result<Option<SecretString>, Error> {
+        match oauth.inner.store.load(&self.key).await? {
+            Some(loaded) => {
+                self.adopt(loaded);
+            }
+            None => self.clear(),
+        }
+        Ok(match self.state() {
+            State::Live { stored, dirty: false } => Some(stored.record.access_token),
+            _ => None,
+        })
     }
 
     pub(crate) fn clear(&self) {
-        self.with(|current| *current = None);
+        self.with(|state| *state = State::Gone);
     }
 
-    /// An access token that is not about to expire, refreshing if needed.
-    pub(crate) async fn token(&self, oauth: &OAuthClient) -> Result<Token, Error> {
-        let current =
-            self.snapshot().ok_or_else(|| Error::reauthorize(ReauthorizationReason::Revoked))?;
+    /// An access token that is not about to expire, refreshing (or saving a
+    /// dirty record) first if needed.
+    pub(crate) async fn token(self: &Arc<Self>, oauth: &OAuthClient) -> Result<SecretString, Error> {
         let inner = &oauth.inner;
-        if current.record.expires_within(inner.refresh_margin, inner.clock.now()) {
-            return self.refresh(oauth, current.version).await;
+        match self.state() {
+            State::Gone => Err(Error::reauthorize(ReauthorizationReason::Revoked)),
+            State::Ended(reason) => Err(Error::reauthorize(reason)),
+            State::Live { stored, dirty: false }
+                if !stored.record.expires_within(inner.refresh_margin, inner.clock.now()) =>
+            {
+                Ok(stored.record.access_token)
+            }
+            State::Live { .. } => self.refresh(oauth, None).await,
         }
-        Ok((current.record.access_token.clone(), current.version))
     }
 
-    /// Replaces the tokens of version `seen` with new ones, unless someone
-    /// (this process or another) already did.
-    pub(crate) async fn refresh(&self, oauth: &OAuthClient, seen: u64) -> Result<Token, Error> {
+    /// Replaces the tokens unless someone (this process or another) already
+    /// did: a usable token is one that is saved, is not about to expire, and
+    /// is not `refused` (a token Coinbase answered `expired_token` to).
+    pub(crate) async fn refresh(
+        self: &Arc<Self>,
+        oauth: &OAuthClient,
+        refused: Option<&SecretString>,
+    ) -> Result<SecretString, Error> {
+        // Waiting for the flight can be cancelled freely: nothing has begun.
+        let flight = self.flight.clone().lock_owned().await;
+        if let Some(token) = self.usable(oauth, refused)? {
+            return Ok(token);
+        }
+        let session = Arc::clone(self);
+        let oauth = oauth.clone();
+        let refused = refused.cloned();
+        // From here on the work belongs to the session: a dropped caller
+        // leaves it running, holding the flight, until its result is saved.
+        let task = tokio::spawn(async move {
+            let _flight = flight;
+            session.refresh_owned(&oauth, refused.as_ref()).await
+        });
+        match task.await {
+            Ok(result) => result,
+            Err(error) if error.is_panic() => std::panic::resume_unwind(error.into_panic()),
+            Err(_) => Err(Error::Store(StoreError::Other(
+                "the refresh was stopped by the runtime shutting down".into(),
+            ))),
+        }
+    }
+
+    /// The token to use without refreshing, if there is one; an error when
+    /// the authorization is gone.
+    fn usable(
+        &self,
+        oauth: &OAuthClient,
+        refused: Option<&SecretString>,
+    ) -> Result<Option<SecretString>, Error> {
         let inner = &oauth.inner;
-        let usable = |stored: &Stored| {
-            stored.version != seen
-                && !stored.record.expires_within(inner.refresh_margin, inner.clock.now())
+        match self.state() {
+            State::Gone => Err(Error::reauthorize(ReauthorizationReason::Revoked)),
+            State::Ended(reason) => Err(Error::reauthorize(reason)),
+            State::Live { stored, dirty } => {
+                let record = stored.record;
+                let fresh = !record.expires_within(inner.refresh_margin, inner.clock.now());
+                let refused = refused.is_some_and(|refused| {
+                    refused.expose_secret() == record.access_token.expose_secret()
+                });
+                Ok((fresh && !dirty && !refused).then_some(record.access_token))
+            }
+        }
+    }
+
+    /// The refresh itself, run by the task that holds the flight.
+    async fn refresh_owned(
+        &self,
+        oauth: &OAuthClient,
+        refused: Option<&SecretString>,
+    ) -> Result<SecretString, Error> {
+        let store = oauth.inner.store.as_ref();
+        let _lock = store.lock_refresh(&self.key).await?;
+        let loaded = store.load(&self.key).await?;
+        self.reconcile(oauth, loaded).await?;
+        if let Some(token) = self.usable(oauth, refused)? {
+            return Ok(token);
+        }
+        let State::Live { stored: base, .. } = self.state() else {
+            return self.usable(oauth, refused)?.ok_or_else(|| {
+                Error::reauthorize(ReauthorizationReason::Revoked)
+            });
         };
-        let _flight = self.flight.lock().await;
-        let current =
-            self.snapshot().ok_or_else(|| Error::reauthorize(ReauthorizationReason::Revoked))?;
-        if usable(&current) {
-            return Ok((current.record.access_token, current.version));
-        }
-
-        let _lock = inner.store.lock_refresh(&self.key).await?;
-        let stored = inner
-            .store
-            .load(&self.key)
-            .await?
-            .ok_or_else(|| Error::reauthorize(ReauthorizationReason::Revoked))?;
-        if usable(&stored) || stored.version < seen {
-            // Another process refreshed, or this process knows newer tokens
-            // than the store (a save failed): use what is newest.
-            let newest = if stored.version < seen { current } else { stored };
-            self.replace(newest.clone());
-            return Ok((newest.record.access_token, newest.version));
-        }
-        let Some(refresh_token) = stored.record.refresh_token.clone() else {
-            if !stored.record.expires_within(std::time::Duration::ZERO, inner.clock.now()) {
-                return Ok((stored.record.access_token, stored.version));
+        let Some(refresh_token) = base.record.refresh_token.clone() else {
+            if !base.record.expires_within(Duration::ZERO, oauth.inner.clock.now()) {
+                return Ok(base.record.access_token);
             }
             return Err(Error::reauthorize(ReauthorizationReason::NoRefreshToken));
         };
 
         tracing::debug!(target: "cb_client", refresh = %fingerprint(&refresh_token), "refreshing");
-        let token = self.exchange_refresh_token(oauth, &refresh_token).await?;
+        let token = match exchange_refresh_token(oauth, &refresh_token).await {
+            Ok(token) => token,
+            Err(Error::ReauthorizationRequired { reason }) => {
+                return Err(self.end(oauth, &base, reason).await);
+            }
+            Err(error) => return Err(error),
+        };
         let record = TokenRecord {
             access_token: SecretString::from(token.access_token.clone()),
             refresh_token: token.refresh_token.clone().map(SecretString::from),
-            expires_at: inner.clock.now()
-                + token.expires_in.map_or(tokens::DEFAULT_LIFETIME, std::time::Duration::from_secs),
-            granted: token.granted().unwrap_or(stored.record.granted),
-            send_limit: stored.record.send_limit,
+            expires_at: token.expires_at(oauth.inner.clock.now()),
+            granted: token.granted().unwrap_or(base.record.granted),
+            send_limit: base.record.send_limit,
+            generation: base.record.generation,
+            tombstone: None,
         };
-        match inner.store.save(&self.key, &record, Some(stored.version)).await {
-            Ok(version) => {
-                tracing::info!(
-                    target: "cb_client",
-                    access = %fingerprint(&record.access_token),
-                    version,
-                    "refreshed and saved new tokens"
-                );
-                let access = record.access_token.clone();
-                self.replace(Stored { record, version });
-                Ok((access, version))
+        // The new pair is authoritative from now on, saved or not.
+        self.with(|state| {
+            *state = State::Live {
+                stored: Stored { record: record.clone(), version: base.version },
+                dirty: true,
             }
-            Err(error) => {
-                // The old refresh token is spent: keep the new pair in memory
-                // so this process can go on, and say the store failed.
-                tracing::error!(target: "cb_client", "refreshed tokens could not be saved: {error}");
-                self.replace(Stored { record, version: stored.version });
-                Err(Error::Store(error))
+        });
+        let access = record.access_token.clone();
+        self.save_dirty(oauth).await?;
+        tracing::info!(target: "cb_client", access = %fingerprint(&access), "refreshed and saved new tokens");
+        Ok(access)
+    }
+
+    /// Brings this process's state and the store's record together, under
+    /// the refresh lock: adopts what another process saved, or a newer
+    /// authorization, and saves a dirty record over the spent one.
+    async fn reconcile(&self, oauth: &OAuthClient, loaded: Option<Stored>) -> Result<(), Error> {
+        let Some(loaded) = loaded else {
+            // Deleted elsewhere: revoked, whatever this process remembers.
+            self.clear();
+            return Err(Error::reauthorize(ReauthorizationReason::Revoked));
+        };
+        match self.state() {
+            State::Live { stored, dirty: true }
+                if stored.record.generation == loaded.record.generation =>
+            {
+                if stored.record.same_tokens(&loaded.record) {
+                    // An earlier save of this record did land.
+                    self.with(|state| *state = State::Live { stored: loaded, dirty: false });
+                    return Ok(());
+                }
+                // The store holds the spent pair (or a tombstone written by
+                // a process that tried it): this record is newer than both.
+                self.with(|state| {
+                    *state = State::Live {
+                        stored: Stored { record: stored.record, version: loaded.version },
+                        dirty: true,
+                    }
+                });
+                self.save_dirty(oauth).await
+            }
+            _ => {
+                self.adopt(loaded);
+                Ok(())
             }
         }
     }
 
-    /// Posts the refresh token, retrying what can be retried. A retry of a
-    /// request whose answer was lost may find the token spent; that is
-    /// reported as such, never retried in a loop.
-    async fn exchange_refresh_token(
-        &self,
-        oauth: &OAuthClient,
-        refresh_token: &SecretString,
-    ) -> Result<tokens::TokenResponse, Error> {
-        use secrecy::ExposeSecret as _;
-        let inner = &oauth.inner;
-        let form =
-            [("grant_type", "refresh_token"), ("refresh_token", refresh_token.expose_secret())];
-        let mut maybe_processed = false;
+    /// Saves the dirty record, with a few quick retries; it stays dirty
+    /// (and in use by no one) if the store keeps failing.
+    async fn save_dirty(&self, oauth: &OAuthClient) -> Result<(), Error> {
+        let store = oauth.inner.store.as_ref();
         let mut attempt = 0;
         loop {
             attempt += 1;
-            let outcome = http::post_token(
-                &inner.http,
-                &inner.token_endpoint,
-                &inner.client_id,
-                &inner.client_secret,
-                &form,
-            )
-            .await;
-            let retryable = match outcome {
-                Ok(token) => return Ok(token),
-                Err(TokenCallError::Rejected { error, description, .. })
-                    if error == "invalid_grant" =>
-                {
-                    let reason = if maybe_processed {
-                        ReauthorizationReason::RefreshResponseLost
-                    } else {
-                        ReauthorizationReason::RefreshRejected { description }
-                    };
-                    return Err(Error::reauthorize(reason));
+            let State::Live { stored, dirty: true } = self.state() else { return Ok(()) };
+            let error = match store.save(&self.key, &stored.record, Some(stored.version)).await {
+                Ok(version) => {
+                    self.with(|state| {
+                        *state = State::Live {
+                            stored: Stored { record: stored.record, version },
+                            dirty: false,
+                        }
+                    });
+                    return Ok(());
                 }
-                Err(error @ TokenCallError::NotSent(_)) => error,
-                Err(error @ TokenCallError::Lost(..)) => {
-                    maybe_processed = true;
-                    error
+                Err(StoreError::Conflict { .. }) => {
+                    // Someone wrote in between, or a cancelled save landed:
+                    // look again at what is stored.
+                    match store.load(&self.key).await {
+                        Ok(Some(loaded))
+                            if loaded.record.generation == stored.record.generation =>
+                        {
+                            let clean = stored.record.same_tokens(&loaded.record);
+                            self.with(|state| {
+                                *state = State::Live {
+                                    stored: Stored {
+                                        record: stored.record.clone(),
+                                        version: loaded.version,
+                                    },
+                                    dirty: !clean,
+                                }
+                            });
+                            if clean {
+                                return Ok(());
+                            }
+                            StoreError::Conflict { expected: Some(stored.version), found: Some(loaded.version) }
+                        }
+                        Ok(Some(loaded)) => {
+                            // A new authorization replaced this one.
+                            self.adopt(loaded);
+                            return Ok(());
+                        }
+                        Ok(None) => {
+                            self.clear();
+                            return Err(Error::reauthorize(ReauthorizationReason::Revoked));
+                        }
+                        Err(error) => error,
+                    }
                 }
-                Err(error) => return Err(token_error(error)),
+                Err(error) => error,
             };
-            if attempt >= inner.retry.attempts {
-                return Err(token_error(retryable));
+            if attempt >= SAVE_ATTEMPTS {
+                tracing::error!(
+                    target: "cb_client",
+                    "refreshed tokens could not be saved; they are kept here and saved before use: {error}"
+                );
+                return Err(Error::Store(error));
             }
-            tracing::warn!(target: "cb_client", attempt, "refresh failed ({retryable:?}); retrying");
-            tokio::time::sleep(inner.retry.delay(attempt)).await;
+            tokio::time::sleep(oauth.inner.retry.delay(attempt)).await;
         }
+    }
+
+    /// Records that the authorization ended, in the store and here, and
+    /// returns the error every caller gets.
+    async fn end(&self, oauth: &OAuthClient, base: &Stored, reason: ReauthorizationReason) -> Error {
+        let tombstone = base.record.ended(reason.clone());
+        if let Err(error) = oauth.inner.store.save(&self.key, &tombstone, Some(base.version)).await {
+            // The store will hold the spent token; the next refresh is
+            // refused the same way and tries again to record it.
+            tracing::warn!(target: "cb_client", "the end of an authorization could not be recorded: {error}");
+        }
+        self.with(|state| *state = State::Ended(reason.clone()));
+        Error::reauthorize(reason)
+    }
+}
+
+/// Posts the refresh token, retrying what can be retried. A retry of a
+/// request whose answer was lost may find the token spent; that is
+/// reported as such, never retried in a loop.
+async fn exchange_refresh_token(
+    oauth: &OAuthClient,
+    refresh_token: &SecretString,
+) -> Result<tokens::TokenResponse, Error> {
+    let inner = &oauth.inner;
+    let form = [("grant_type", "refresh_token"), ("refresh_token", refresh_token.expose_secret())];
+    let mut maybe_processed = false;
+    let mut attempt = 0;
+    loop {
+        attempt += 1;
+        let outcome = http::post_token(
+            &inner.http,
+            &inner.token_endpoint,
+            &inner.client_id,
+            &inner.client_secret,
+            &form,
+        )
+        .await;
+        let retryable = match outcome {
+            Ok(token) => return Ok(token),
+            Err(TokenCallError::Rejected { error, description, .. }) if error == "invalid_grant" => {
+                let reason = if maybe_processed {
+                    ReauthorizationReason::RefreshResponseLost
+                } else {
+                    ReauthorizationReason::RefreshRejected { description }
+                };
+                return Err(Error::reauthorize(reason));
+            }
+            Err(TokenCallError::Unreadable(detail)) => {
+                // Processed, so the old token is spent; the new pair is
+                // unreadable, which is as good as lost.
+                tracing::error!(target: "cb_client", "a refresh answer could not be read: {detail}");
+                return Err(Error::reauthorize(ReauthorizationReason::RefreshResponseLost));
+            }
+            Err(error @ TokenCallError::NotSent(_)) => error,
+            Err(error @ TokenCallError::Lost(..)) => {
+                maybe_processed = true;
+                error
+            }
+            Err(error) => return Err(token_error(error)),
+        };
+        if attempt >= inner.retry.attempts {
+            return Err(token_error(retryable));
+        }
+        tracing::warn!(target: "cb_client", attempt, "refresh failed ({retryable:?}); retrying");
+        tokio::time::sleep(inner.retry.delay(attempt)).await;
     }
 }

@@ -6,9 +6,11 @@ use std::time::{Duration, SystemTime};
 
 use cb_scopes::{CurrencyCode, ScopeSet, SendLimit, SendLimitPeriod};
 use rust_decimal::Decimal;
-use secrecy::{ExposeSecret as _, SecretString};
+use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest as _, Sha256};
+
+use crate::error::ReauthorizationReason;
 
 /// What a store keeps for one authorization: its tokens, their absolute
 /// expiry, and what Coinbase granted.
@@ -27,12 +29,45 @@ pub struct TokenRecord {
     pub granted: ScopeSet,
     /// The send limit the user accepted, when the grant can send.
     pub send_limit: Option<SendLimit>,
+    /// A random number drawn at each code exchange and kept by every
+    /// refresh: it tells a record of a new authorization from an older
+    /// record of the same key, whose version may be higher because versions
+    /// start again after a delete. 0 in records written before it existed.
+    pub generation: u64,
+    /// Why the authorization ended, when it did: a refresh that Coinbase
+    /// refused or whose answer was lost leaves this tombstone, so that every
+    /// later use answers [`Error::ReauthorizationRequired`](crate::Error)
+    /// with the real reason and without a doomed request.
+    pub tombstone: Option<ReauthorizationReason>,
 }
+
+/// The longest access-token lifetime believed, whatever a token response
+/// says: a larger `expires_in` is clamped to it.
+pub(crate) const MAX_LIFETIME: Duration = Duration::from_secs(366 * 24 * 3600);
 
 impl TokenRecord {
     /// Whether the access token expires within `margin` of `now`.
     pub fn expires_within(&self, margin: Duration, now: SystemTime) -> bool {
-        self.expires_at <= now + margin
+        now.checked_add(margin).is_none_or(|limit| self.expires_at <= limit)
+    }
+
+    /// A fresh generation for the record of a new authorization.
+    pub(crate) fn new_generation() -> u64 {
+        // Never 0, which marks records written before generations existed.
+        uuid::Uuid::new_v4().as_u64_pair().0 | 1
+    }
+
+    /// This record ended for `reason`: its tokens are kept for inspection,
+    /// but nothing will use them.
+    pub(crate) fn ended(&self, reason: ReauthorizationReason) -> TokenRecord {
+        TokenRecord { tombstone: Some(reason), ..self.clone() }
+    }
+
+    /// Whether two records hold the same tokens.
+    pub(crate) fn same_tokens(&self, other: &TokenRecord) -> bool {
+        self.access_token.expose_secret() == other.access_token.expose_secret()
+            && self.refresh_token.as_ref().map(ExposeSecret::expose_secret)
+                == other.refresh_token.as_ref().map(ExposeSecret::expose_secret)
     }
 }
 
@@ -44,6 +79,8 @@ impl fmt::Debug for TokenRecord {
             .field("expires_at", &self.expires_at)
             .field("granted", &self.granted)
             .field("send_limit", &self.send_limit)
+            .field("generation", &self.generation)
+            .field("tombstone", &self.tombstone)
             .finish()
     }
 }
@@ -67,6 +104,45 @@ struct SerializedRecord {
     expires_at_unix: u64,
     granted: ScopeSet,
     send_limit: Option<SerializedLimit>,
+    #[serde(default)]
+    generation: u64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    tombstone: Option<SerializedTombstone>,
+}
+
+/// Why a stored authorization ended. Only the reasons a refresh records.
+#[derive(Serialize, Deserialize)]
+#[serde(tag = "reason", rename_all = "snake_case", deny_unknown_fields)]
+enum SerializedTombstone {
+    RefreshRejected { description: Option<String> },
+    RefreshResponseLost,
+    NoRefreshToken,
+    Revoked,
+}
+
+impl SerializedTombstone {
+    fn from_reason(reason: &ReauthorizationReason) -> Self {
+        match reason {
+            ReauthorizationReason::RefreshRejected { description } => {
+                SerializedTombstone::RefreshRejected { description: description.clone() }
+            }
+            ReauthorizationReason::RefreshResponseLost => SerializedTombstone::RefreshResponseLost,
+            ReauthorizationReason::NoRefreshToken => SerializedTombstone::NoRefreshToken,
+            // Any other end means the authorization is gone.
+            _ => SerializedTombstone::Revoked,
+        }
+    }
+
+    fn into_reason(self) -> ReauthorizationReason {
+        match self {
+            SerializedTombstone::RefreshRejected { description } => {
+                ReauthorizationReason::RefreshRejected { description }
+            }
+            SerializedTombstone::RefreshResponseLost => ReauthorizationReason::RefreshResponseLost,
+            SerializedTombstone::NoRefreshToken => ReauthorizationReason::NoRefreshToken,
+            SerializedTombstone::Revoked => ReauthorizationReason::Revoked,
+        }
+    }
 }
 
 #[derive(Serialize, Deserialize)]
@@ -94,6 +170,8 @@ impl TokenRecord {
                 currency: limit.currency().to_string(),
                 period: limit.period().to_string(),
             }),
+            generation: self.generation,
+            tombstone: self.tombstone.as_ref().map(SerializedTombstone::from_reason),
         };
         // Serializing plain strings and numbers to JSON cannot fail.
         serde_json::to_vec(&serialized).unwrap_or_default()
@@ -116,27 +194,71 @@ impl TokenRecord {
                 SendLimit::new(limit.amount, currency, period).map_err(|e| format!("{e}"))
             })
             .transpose()?;
+        let expires_at = SystemTime::UNIX_EPOCH
+            .checked_add(Duration::from_secs(serialized.expires_at_unix))
+            .ok_or_else(|| "the expiry is out of range".to_owned())?;
         Ok(TokenRecord {
             access_token: SecretString::from(serialized.access_token),
             refresh_token: serialized.refresh_token.map(SecretString::from),
-            expires_at: SystemTime::UNIX_EPOCH + Duration::from_secs(serialized.expires_at_unix),
+            expires_at,
             granted: serialized.granted,
             send_limit,
+            generation: serialized.generation,
+            tombstone: serialized.tombstone.map(SerializedTombstone::into_reason),
         })
     }
 }
 
 /// A successful token response.
+///
+/// By the time it is read, Coinbase has spent the code or the old refresh
+/// token, so only what cannot be done without is strict: the access token.
+/// `expires_in` may be an integer, a float or a numeric string, and is
+/// clamped; a `scope` or `token_type` of an unexpected shape is ignored.
 #[derive(Deserialize)]
 pub(crate) struct TokenResponse {
     pub(crate) access_token: String,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient::string")]
     pub(crate) token_type: Option<String>,
-    pub(crate) expires_in: Option<u64>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient::seconds")]
+    pub(crate) expires_in: Option<Duration>,
+    #[serde(default, deserialize_with = "lenient::string")]
     pub(crate) refresh_token: Option<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient::string")]
     pub(crate) scope: Option<String>,
+}
+
+/// Deserializers that take what a token response plausibly holds and
+/// never fail on a field the client can do without.
+mod lenient {
+    use std::time::Duration;
+
+    use serde::{Deserialize as _, Deserializer};
+    use serde_json::Value;
+
+    use super::MAX_LIFETIME;
+
+    /// A string, or `None` for anything else.
+    pub(super) fn string<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+        Ok(match Value::deserialize(d)? {
+            Value::String(text) => Some(text),
+            _ => None,
+        })
+    }
+
+    /// A number of seconds given as an integer, a float or a numeric
+    /// string, clamped to `0..=MAX_LIFETIME`; `None` when it is none of
+    /// these.
+    pub(super) fn seconds<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Duration>, D::Error> {
+        let seconds = match Value::deserialize(d)? {
+            Value::Number(number) => number.as_f64(),
+            Value::String(text) => text.trim().parse::<f64>().ok(),
+            _ => None,
+        };
+        Ok(seconds.filter(|s| !s.is_nan()).map(|seconds| {
+            Duration::from_secs_f64(seconds.clamp(0.0, MAX_LIFETIME.as_secs_f64()))
+        }))
+    }
 }
 
 impl fmt::Debug for TokenResponse {
@@ -149,6 +271,14 @@ impl fmt::Debug for TokenResponse {
 }
 
 impl TokenResponse {
+    /// When the access token expires, counted from `now`.
+    pub(crate) fn expires_at(&self, now: SystemTime) -> SystemTime {
+        let lifetime = self.expires_in.unwrap_or(DEFAULT_LIFETIME);
+        // The lifetime is clamped, so this only fails for a clock near the
+        // end of time: then treat the token as expiring now.
+        now.checked_add(lifetime).unwrap_or(now)
+    }
+
     /// The scopes granted, as far as the response says: `None` when it
     /// does not. Unknown scopes, which Coinbase may add, are ignored.
     pub(crate) fn granted(&self) -> Option<ScopeSet> {
@@ -182,6 +312,8 @@ mod tests {
                 SendLimit::new(Decimal::new(5000, 2), "USD".parse().unwrap(), SendLimitPeriod::Day)
                     .unwrap(),
             ),
+            generation: 42,
+            tombstone: None,
         }
     }
 
@@ -203,6 +335,47 @@ mod tests {
         assert_eq!(back.expires_at, record.expires_at);
         assert_eq!(back.granted, record.granted);
         assert_eq!(back.send_limit, record.send_limit);
+        assert_eq!((back.generation, back.tombstone), (42, None));
+
+        let ended = record.ended(ReauthorizationReason::RefreshResponseLost);
+        let back = TokenRecord::from_json(&ended.to_json()).unwrap();
+        assert_eq!(back.tombstone, Some(ReauthorizationReason::RefreshResponseLost));
+    }
+
+    #[test]
+    fn records_without_a_generation_still_load_and_far_expiries_are_errors() {
+        let json = br#"{"access_token":"a","refresh_token":null,"expires_at_unix":1,"granted":"","send_limit":null}"#;
+        let record = TokenRecord::from_json(json).unwrap();
+        assert_eq!((record.generation, record.tombstone), (0, None));
+        let far = br#"{"access_token":"a","refresh_token":null,"expires_at_unix":18446744073709551615,"granted":"","send_limit":null}"#;
+        assert!(TokenRecord::from_json(far).is_err());
+        // A huge margin counts as expiring, rather than overflowing.
+        assert!(record.expires_within(Duration::MAX, SystemTime::now()));
+    }
+
+    #[test]
+    fn token_responses_are_read_leniently_once_the_token_is_spent() {
+        let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_000);
+        let parse = |expires_in: &str| -> TokenResponse {
+            let json = format!(
+                r#"{{"access_token":"a","token_type":"BEARER","expires_in":{expires_in},"refresh_token":"r","scope":"wallet:user:read"}}"#
+            );
+            serde_json::from_str(&json).unwrap()
+        };
+        let lifetime = |expires_in: &str| {
+            parse(expires_in).expires_at(now).duration_since(now).unwrap().as_secs()
+        };
+        assert_eq!(lifetime("7200"), 7200);
+        assert_eq!(lifetime("7200.9"), 7200);
+        assert_eq!(lifetime("\"7200\""), 7200);
+        assert_eq!(lifetime("1e300"), MAX_LIFETIME.as_secs());
+        assert_eq!(lifetime("18446744073709551615"), MAX_LIFETIME.as_secs());
+        assert_eq!(lifetime("-5"), 0);
+        assert_eq!(lifetime("\"soon\""), DEFAULT_LIFETIME.as_secs());
+        assert_eq!(lifetime("null"), DEFAULT_LIFETIME.as_secs());
+        let odd: TokenResponse =
+            serde_json::from_str(r#"{"access_token":"a","scope":["x"],"token_type":7}"#).unwrap();
+        assert_eq!((odd.scope, odd.token_type), (None, None));
     }
 
     #[test]

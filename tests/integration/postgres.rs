@@ -71,6 +71,8 @@ fn record(access: &str, refresh: &str) -> TokenRecord {
         expires_at: SystemTime::UNIX_EPOCH + Duration::from_secs(2_000_000_000),
         granted: "wallet:accounts:read,offline_access".parse().unwrap(),
         send_limit: None,
+        generation: 1,
+        tombstone: None,
     }
 }
 

@@ -211,6 +211,8 @@ mod tests {
             expires_at: SystemTime::UNIX_EPOCH + Duration::from_secs(2_000_000_000),
             granted: cb_scopes::ScopeSet::empty(),
             send_limit: None,
+            generation: 1,
+            tombstone: None,
         }
     }
 

@@ -6,13 +6,23 @@
 //! its key, on a connection of its own: other instances wait, then find the
 //! new tokens. If the instance dies mid-refresh, its connection closes and
 //! PostgreSQL releases the lock.
+//!
+//! Locks come from a pool of their own. A refresh holds a lock connection
+//! while it loads and saves on a data connection; with one pool for both, as
+//! many refreshing keys as connections would each hold one and wait forever
+//! for a second. Every wait is bounded: for a pooled connection, and (by
+//! PostgreSQL's `lock_timeout`) for the lock itself. A lock wait that is
+//! abandoned (its future dropped) closes its connection rather than
+//! returning it to the pool, because the server may still grant the lock
+//! to that connection after nobody is waiting for it.
 
 use std::fmt;
 use std::sync::Arc;
+use std::time::Duration;
 
 use aes_gcm::aead::{Aead as _, KeyInit as _};
 use aes_gcm::{Aes256Gcm, Key, Nonce};
-use deadpool_postgres::{Manager, ManagerConfig, Object, Pool, RecyclingMethod};
+use deadpool_postgres::{Manager, ManagerConfig, Object, Pool, RecyclingMethod, Runtime};
 use tokio_postgres::NoTls;
 
 use super::{BoxFuture, RefreshLock, StoreError, Stored, TokenStore};
@@ -37,7 +47,15 @@ const DEFAULT_TABLE: &str = "cb_client_tokens";
 ///   connect time under an advisory lock, so instances that start together
 ///   all succeed.
 /// - **Refresh across instances:** `lock_refresh` holds an advisory lock on
-///   the key; `save` only succeeds on the version that was read.
+///   the key, on a connection from a separate pool of
+///   [`lock_connections`](PgStoreBuilder::lock_connections) (4 by default),
+///   so that any number of keys refreshing at once cannot exhaust the
+///   connections their loads and saves need; `save` only succeeds on the
+///   version that was read. Waiting for a connection is bounded by
+///   [`pool_timeout`](PgStoreBuilder::pool_timeout) and waiting for a lock
+///   by [`lock_timeout`](PgStoreBuilder::lock_timeout) (30 s each), after
+///   which the call fails with a [`StoreError`] and nothing is lost: no
+///   refresh was attempted.
 /// - **Encryption at rest** (optional): AES-256-GCM with a fresh nonce per
 ///   write, and the key id stored beside each row so that keys can be
 ///   rotated: new writes use the current key, and rows written under a
@@ -45,6 +63,7 @@ const DEFAULT_TABLE: &str = "cb_client_tokens";
 #[derive(Clone)]
 pub struct PgStore {
     pool: Pool,
+    locks: Pool,
     table: Arc<str>,
     keys: Option<Arc<EncryptionKeys>>,
 }
@@ -54,6 +73,9 @@ pub struct PgStoreBuilder {
     database_url: String,
     table: String,
     max_connections: usize,
+    lock_connections: usize,
+    pool_timeout: Duration,
+    lock_timeout: Duration,
     keys: Option<EncryptionKeys>,
 }
 
@@ -110,6 +132,9 @@ impl PgStore {
             database_url: database_url.into(),
             table: DEFAULT_TABLE.to_owned(),
             max_connections: 16,
+            lock_connections: 4,
+            pool_timeout: Duration::from_secs(30),
+            lock_timeout: Duration::from_secs(30),
             keys: None,
         }
     }
@@ -123,13 +148,29 @@ impl PgStore {
         PgStore::builder(database_url).connect().await
     }
 
-    /// Uses the caller's pool, and applies the migration.
+    /// Uses the caller's pool for records and refresh locks alike, and
+    /// applies the migration.
+    ///
+    /// A refresh holds one connection for its lock and needs another to
+    /// load and save: give the pool more connections than keys that may
+    /// refresh at once, and a wait timeout, or use
+    /// [`from_pools`](Self::from_pools).
     ///
     /// # Errors
     ///
     /// When the migration fails.
     pub async fn from_pool(pool: Pool) -> Result<Self, StoreError> {
-        let store = PgStore { pool, table: DEFAULT_TABLE.into(), keys: None };
+        PgStore::from_pools(pool.clone(), pool).await
+    }
+
+    /// Uses the caller's pools: `pool` for records, `locks` for refresh
+    /// locks; and applies the migration.
+    ///
+    /// # Errors
+    ///
+    /// When the migration fails.
+    pub async fn from_pools(pool: Pool, locks: Pool) -> Result<Self, StoreError> {
+        let store = PgStore { pool, locks, table: DEFAULT_TABLE.into(), keys: None };
         store.migrate().await?;
         Ok(store)
     }
@@ -221,9 +262,33 @@ impl PgStoreBuilder {
         self
     }
 
-    /// The most connections the pool opens; 16 by default.
+    /// The most connections the pool for records opens; 16 by default.
     pub fn max_connections(mut self, max: usize) -> Self {
         self.max_connections = max.max(1);
+        self
+    }
+
+    /// The most connections held for refresh locks, which is the most
+    /// keys this instance refreshes at once; 4 by default. They come on
+    /// top of [`max_connections`](Self::max_connections).
+    pub fn lock_connections(mut self, max: usize) -> Self {
+        self.lock_connections = max.max(1);
+        self
+    }
+
+    /// The longest wait for a pooled connection (or for a new one to
+    /// connect); 30 s by default.
+    pub fn pool_timeout(mut self, timeout: Duration) -> Self {
+        self.pool_timeout = timeout;
+        self
+    }
+
+    /// The longest wait for another instance's refresh lock, as
+    /// PostgreSQL's `lock_timeout` on the lock connections; 30 s by default.
+    /// A refresh takes well under a second, so a longer wait means a stuck
+    /// holder.
+    pub fn lock_timeout(mut self, timeout: Duration) -> Self {
+        self.lock_timeout = timeout;
         self
     }
 
@@ -249,16 +314,30 @@ impl PgStoreBuilder {
             return Err(StoreError::Other(format!("invalid table name {:?}", self.table).into()));
         }
         let config: tokio_postgres::Config = self.database_url.parse().map_err(database)?;
-        let manager = Manager::from_config(
-            config,
-            NoTls,
-            ManagerConfig { recycling_method: RecyclingMethod::Fast },
-        );
-        let pool = Pool::builder(manager)
-            .max_size(self.max_connections)
-            .build()
-            .map_err(|error| StoreError::Other(error.to_string().into()))?;
-        let store = PgStore { pool, table: self.table.into(), keys: self.keys.map(Arc::new) };
+        let mut lock_config = config.clone();
+        let lock_timeout_ms = self.lock_timeout.as_millis().clamp(1, i32::MAX as u128);
+        let options = lock_config.get_options().unwrap_or_default().to_owned();
+        lock_config.options(format!("{options} -c lock_timeout={lock_timeout_ms}").trim());
+        let pool = |config: tokio_postgres::Config, size: usize| {
+            let manager = Manager::from_config(
+                config,
+                NoTls,
+                ManagerConfig { recycling_method: RecyclingMethod::Fast },
+            );
+            Pool::builder(manager)
+                .max_size(size)
+                .runtime(Runtime::Tokio1)
+                .wait_timeout(Some(self.pool_timeout))
+                .create_timeout(Some(self.pool_timeout))
+                .build()
+                .map_err(|error| StoreError::Other(error.to_string().into()))
+        };
+        let store = PgStore {
+            pool: pool(config, self.max_connections)?,
+            locks: pool(lock_config, self.lock_connections)?,
+            table: self.table.into(),
+            keys: self.keys.map(Arc::new),
+        };
         store.migrate().await?;
         Ok(store)
     }
@@ -352,14 +431,41 @@ impl TokenStore for PgStore {
 
     fn lock_refresh<'a>(&'a self, key: &'a str) -> BoxFuture<'a, Result<RefreshLock, StoreError>> {
         Box::pin(async move {
-            let client = self.client().await?;
+            let client = self.locks.get().await.map_err(database)?;
             let lock_key = format!("cb_client:{}:{key}", self.table);
-            client
+            // Until the lock is granted and owned by a guard, dropping this
+            // future closes the connection (see `Unfinished`).
+            let mut waiting = Unfinished(None);
+            let locked = waiting
+                .0
+                .insert(client)
                 .execute("SELECT pg_advisory_lock(hashtextextended($1, 0))", &[&lock_key])
-                .await
-                .map_err(database)?;
-            Ok(RefreshLock::new(AdvisoryLock { client: Some(client), lock_key }))
+                .await;
+            let client = waiting.0.take();
+            match locked {
+                Ok(_) => Ok(RefreshLock::new(AdvisoryLock { client, lock_key })),
+                // `lock_timeout` ran out: the statement failed and the
+                // connection holds no lock, so it may go back to the pool.
+                Err(error) => Err(StoreError::Other(
+                    format!("the refresh lock of key {key:?} was not granted: {error}").into(),
+                )),
+            }
         })
+    }
+}
+
+/// A lock connection whose lock request has not completed. If it is
+/// dropped like that (the caller gave up waiting), the server may still
+/// grant the lock to this connection later, with nobody to release it: so
+/// it is closed, never returned to the pool. Closing ends the session, and
+/// PostgreSQL releases whatever it was granted.
+struct Unfinished(Option<Object>);
+
+impl Drop for Unfinished {
+    fn drop(&mut self) {
+        if let Some(client) = self.0.take() {
+            drop(Object::take(client));
+        }
     }
 }
 

@@ -175,10 +175,17 @@ fn send(world: &mut World, session: &Session, api: &Api, account: &str, body: &V
                 .filter_map(|tx| tx.limit_amount)
                 .sum();
             if used + counted > limit.amount {
-                return Err(ApiError::validation(format!(
-                    "Send limit exceeded: {used} of {} {} per {} already sent",
-                    limit.amount, limit.currency, limit.period
-                )));
+                // Coinbase's reference names no error id for this; the
+                // sandbox answers one of its own so that clients can tell
+                // it from other validation errors without reading text.
+                return Err(ApiError::new(
+                    StatusCode::BAD_REQUEST,
+                    "send_limit_exceeded",
+                    format!(
+                        "Send limit exceeded: {used} of {} {} per {} already sent",
+                        limit.amount, limit.currency, limit.period
+                    ),
+                ));
             }
             Some(counted)
         }

@@ -149,7 +149,7 @@ async fn the_send_limit_holds_per_period() {
     let (status, reply) = send_with_2fa(&env, &tokens.access, &btc, btc_send.clone()).await;
     assert_eq!(
         (status, error_id(&reply)),
-        (StatusCode::BAD_REQUEST, "validation_error"),
+        (StatusCode::BAD_REQUEST, "send_limit_exceeded"),
         "{reply}"
     );
     assert!(reply["errors"][0]["message"].as_str().unwrap().contains("Send limit exceeded"));
