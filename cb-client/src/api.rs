@@ -117,9 +117,11 @@ impl Api {
         match send(&replacement).await {
             ApiOutcome::Answer(answer) => Ok(answer.body),
             ApiOutcome::Failed(error) => Err(error),
-            ApiOutcome::Expired => Err(Error::reauthorize(ReauthorizationReason::RefreshRejected {
-                description: Some("a freshly refreshed token was refused as expired".into()),
-            })),
+            ApiOutcome::Expired => {
+                Err(Error::reauthorize(ReauthorizationReason::RefreshRejected {
+                    description: Some("a freshly refreshed token was refused as expired".into()),
+                }))
+            }
         }
     }
 

@@ -100,7 +100,9 @@ pub(crate) async fn post_token(
     if token.access_token.is_empty() {
         return Err(TokenCallError::Unreadable("the access token is empty".into()));
     }
-    if let Some(kind) = token.token_type.as_deref().filter(|kind| !kind.eq_ignore_ascii_case("bearer")) {
+    if let Some(kind) =
+        token.token_type.as_deref().filter(|kind| !kind.eq_ignore_ascii_case("bearer"))
+    {
         // The request was processed: refusing the tokens now would lose them.
         tracing::warn!(target: "cb_client", token_type = kind, "an unexpected token type; using it as a bearer token");
     }

@@ -337,17 +337,17 @@ impl OAuthClient {
         let mut attempt = 0;
         loop {
             attempt += 1;
-            let error = match http::call_api(&inner.http, Method::GET, url.clone(), token, None, &[])
-                .await
-            {
-                ApiOutcome::Answer(answer) => return AuthInfo::from_data(&answer.body["data"]),
-                ApiOutcome::Expired => {
-                    return Err(Error::invalid_response(
-                        "a fresh access token was refused as expired",
-                    ));
-                }
-                ApiOutcome::Failed(error) => error,
-            };
+            let error =
+                match http::call_api(&inner.http, Method::GET, url.clone(), token, None, &[]).await
+                {
+                    ApiOutcome::Answer(answer) => return AuthInfo::from_data(&answer.body["data"]),
+                    ApiOutcome::Expired => {
+                        return Err(Error::invalid_response(
+                            "a fresh access token was refused as expired",
+                        ));
+                    }
+                    ApiOutcome::Failed(error) => error,
+                };
             let retryable = match &error {
                 Error::Transport(_) | Error::RateLimited { retry_after: None } => true,
                 Error::Api { status, .. } => *status >= 500,

@@ -142,7 +142,10 @@ impl Session {
 
     /// An access token that is not about to expire, refreshing (or saving a
     /// dirty record) first if needed.
-    pub(crate) async fn token(self: &Arc<Self>, oauth: &OAuthClient) -> Result<SecretString, Error> {
+    pub(crate) async fn token(
+        self: &Arc<Self>,
+        oauth: &OAuthClient,
+    ) -> Result<SecretString, Error> {
         let inner = &oauth.inner;
         match self.state() {
             State::Gone => Err(Error::reauthorize(ReauthorizationReason::Revoked)),
@@ -223,9 +226,9 @@ impl Session {
             return Ok(token);
         }
         let State::Live { stored: base, .. } = self.state() else {
-            return self.usable(oauth, refused)?.ok_or_else(|| {
-                Error::reauthorize(ReauthorizationReason::Revoked)
-            });
+            return self
+                .usable(oauth, refused)?
+                .ok_or_else(|| Error::reauthorize(ReauthorizationReason::Revoked));
         };
         let Some(refresh_token) = base.record.refresh_token.clone() else {
             if !base.record.expires_within(Duration::ZERO, oauth.inner.clock.now()) {
@@ -337,7 +340,10 @@ impl Session {
                             if clean {
                                 return Ok(());
                             }
-                            StoreError::Conflict { expected: Some(stored.version), found: Some(loaded.version) }
+                            StoreError::Conflict {
+                                expected: Some(stored.version),
+                                found: Some(loaded.version),
+                            }
                         }
                         Ok(Some(loaded)) => {
                             // A new authorization replaced this one.
@@ -366,9 +372,15 @@ impl Session {
 
     /// Records that the authorization ended, in the store and here, and
     /// returns the error every caller gets.
-    async fn end(&self, oauth: &OAuthClient, base: &Stored, reason: ReauthorizationReason) -> Error {
+    async fn end(
+        &self,
+        oauth: &OAuthClient,
+        base: &Stored,
+        reason: ReauthorizationReason,
+    ) -> Error {
         let tombstone = base.record.ended(reason.clone());
-        if let Err(error) = oauth.inner.store.save(&self.key, &tombstone, Some(base.version)).await {
+        if let Err(error) = oauth.inner.store.save(&self.key, &tombstone, Some(base.version)).await
+        {
             // The store will hold the spent token; the next refresh is
             // refused the same way and tries again to record it.
             tracing::warn!(target: "cb_client", "the end of an authorization could not be recorded: {error}");
@@ -401,7 +413,9 @@ async fn exchange_refresh_token(
         .await;
         let retryable = match outcome {
             Ok(token) => return Ok(token),
-            Err(TokenCallError::Rejected { error, description, .. }) if error == "invalid_grant" => {
+            Err(TokenCallError::Rejected { error, description, .. })
+                if error == "invalid_grant" =>
+            {
                 let reason = if maybe_processed {
                     ReauthorizationReason::RefreshResponseLost
                 } else {

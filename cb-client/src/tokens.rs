@@ -255,9 +255,9 @@ mod lenient {
             Value::String(text) => text.trim().parse::<f64>().ok(),
             _ => None,
         };
-        Ok(seconds.filter(|s| !s.is_nan()).map(|seconds| {
-            Duration::from_secs_f64(seconds.clamp(0.0, MAX_LIFETIME.as_secs_f64()))
-        }))
+        Ok(seconds
+            .filter(|s| !s.is_nan())
+            .map(|seconds| Duration::from_secs_f64(seconds.clamp(0.0, MAX_LIFETIME.as_secs_f64()))))
     }
 }
 
@@ -346,7 +346,7 @@ mod tests {
     fn records_without_a_generation_still_load_and_far_expiries_are_errors() {
         let json = br#"{"access_token":"a","refresh_token":null,"expires_at_unix":1,"granted":"","send_limit":null}"#;
         let record = TokenRecord::from_json(json).unwrap();
-        assert_eq!((record.generation, record.tombstone), (0, None));
+        assert_eq!((record.generation, record.tombstone.clone()), (0, None));
         let far = br#"{"access_token":"a","refresh_token":null,"expires_at_unix":18446744073709551615,"granted":"","send_limit":null}"#;
         assert!(TokenRecord::from_json(far).is_err());
         // A huge margin counts as expiring, rather than overflowing.

@@ -361,3 +361,19 @@ async fn a_long_retry_after_is_reported_not_slept_through() {
     let calls = env.sandbox.requests().iter().filter(|r| r.route == "/v2/accounts").count();
     assert_eq!(calls, 3, "a Retry-After beyond the policy's longest wait is not retried");
 }
+
+#[tokio::test]
+async fn a_send_over_the_send_limit_is_a_typed_error() {
+    let env = Env::new().await;
+    let client = everything(&env).await;
+    let usd = account_id(&env, "USD");
+    let over = SendMoney::new("friend@sandbox.example", Decimal::new(60_000, 2), "USD");
+    let error = send(&env, &client, &usd, over).await.unwrap_err();
+    let Error::SendLimitExceeded { limit, errors } = &error else { panic!("{error:?}") };
+    assert_eq!(limit.map(|l| l.to_string()), client.send_limit().map(|l| l.to_string()));
+    assert!(limit.is_some());
+    assert_eq!(errors[0].id, "send_limit_exceeded");
+    assert!(error.to_string().contains("send limit"), "{error}");
+    let sends = env.sandbox.ledger().into_iter().filter(|entry| entry.kind == "send").count();
+    assert_eq!(sends, 0, "nothing was sent");
+}

@@ -5,3 +5,4 @@ mod flow;
 mod refresh;
 mod secrets;
 mod support;
+mod survival;

@@ -1,9 +1,15 @@
 //! A sandbox, an `OAuthClient` pointed at it, and the authorize-consent-
 //! callback steps a user would take.
 
-use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
-use cb_client::{Client, Error, OAuthClient, OAuthClientBuilder};
+use cb_client::store::BoxFuture;
+use cb_client::{
+    Client, Error, MemoryStore, OAuthClient, OAuthClientBuilder, StoreError, Stored, TokenRecord,
+    TokenStore,
+};
 use cb_sandbox::{Sandbox, SandboxConfig};
 use cb_scopes::{DeclaredScopes, scopes};
 
@@ -56,4 +62,186 @@ impl Env {
         let code = pending.complete(redirect.as_str()).unwrap();
         oauth.exchange(code, key).await
     }
+}
+
+/// A small deterministic random source (SplitMix64), so that a failing
+/// chaos run can be replayed from its printed seed.
+pub(crate) struct Dice(AtomicU64);
+
+impl Dice {
+    pub(crate) fn new(seed: u64) -> Dice {
+        Dice(AtomicU64::new(seed))
+    }
+
+    pub(crate) fn next(&self) -> u64 {
+        let mut z = self.0.fetch_add(0x9E37_79B9_7F4A_7C15, Ordering::Relaxed);
+        z = z.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+
+    /// True with probability `per_mille` / 1000.
+    pub(crate) fn chance(&self, per_mille: u64) -> bool {
+        self.next() % 1000 < per_mille
+    }
+
+    /// A number in `0..bound`.
+    pub(crate) fn below(&self, bound: u64) -> u64 {
+        self.next() % bound.max(1)
+    }
+}
+
+/// A [`MemoryStore`] whose saves fail on demand: always while `failing`, or
+/// at random with a given rate. It counts the failures it injected.
+pub(crate) struct FlakyStore {
+    inner: MemoryStore,
+    failing: AtomicBool,
+    rate_per_mille: AtomicU64,
+    dice: Dice,
+    pub(crate) injected: AtomicU64,
+}
+
+impl FlakyStore {
+    pub(crate) fn new(seed: u64) -> FlakyStore {
+        FlakyStore {
+            inner: MemoryStore::new(),
+            failing: AtomicBool::new(false),
+            rate_per_mille: AtomicU64::new(0),
+            dice: Dice::new(seed),
+            injected: AtomicU64::new(0),
+        }
+    }
+
+    pub(crate) fn set_failing(&self, failing: bool) {
+        self.failing.store(failing, Ordering::SeqCst);
+    }
+
+    pub(crate) fn set_failure_rate(&self, per_mille: u64) {
+        self.rate_per_mille.store(per_mille, Ordering::SeqCst);
+    }
+}
+
+impl TokenStore for FlakyStore {
+    fn load<'a>(&'a self, key: &'a str) -> BoxFuture<'a, Result<Option<Stored>, StoreError>> {
+        self.inner.load(key)
+    }
+
+    fn save<'a>(
+        &'a self,
+        key: &'a str,
+        record: &'a TokenRecord,
+        expected_version: Option<u64>,
+    ) -> BoxFuture<'a, Result<u64, StoreError>> {
+        let fail = self.failing.load(Ordering::SeqCst)
+            || self.dice.chance(self.rate_per_mille.load(Ordering::SeqCst));
+        if fail {
+            self.injected.fetch_add(1, Ordering::SeqCst);
+            return Box::pin(async {
+                Err(StoreError::Io(std::io::Error::other("injected: the disk is full")))
+            });
+        }
+        self.inner.save(key, record, expected_version)
+    }
+
+    fn delete<'a>(&'a self, key: &'a str) -> BoxFuture<'a, Result<(), StoreError>> {
+        self.inner.delete(key)
+    }
+}
+
+/// What a [`Proxy`] does to a successful token response's JSON.
+pub(crate) type Rewrite = fn(&mut serde_json::Value);
+
+/// A loopback HTTP proxy in front of the sandbox. It forwards each request
+/// at once (so the sandbox processes it), then holds the answer for a
+/// while before passing it on, and may rewrite token responses. When the
+/// sandbox drops a connection, the proxy drops its own.
+pub(crate) struct Proxy {
+    pub(crate) base: String,
+    control: Arc<ProxyControl>,
+}
+
+struct ProxyControl {
+    upstream: String,
+    http: reqwest::Client,
+    /// Each answer is held a random number of milliseconds in this range.
+    hold_ms: Mutex<(u64, u64)>,
+    dice: Dice,
+    rewrite: Mutex<Option<Rewrite>>,
+}
+
+impl Proxy {
+    pub(crate) async fn start(upstream: &str, seed: u64) -> Proxy {
+        let control = Arc::new(ProxyControl {
+            upstream: upstream.trim_end_matches('/').to_owned(),
+            http: reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .unwrap(),
+            hold_ms: Mutex::new((0, 0)),
+            dice: Dice::new(seed),
+            rewrite: Mutex::new(None),
+        });
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://{}/", listener.local_addr().unwrap());
+        let app = axum::Router::new().fallback(forward).with_state(control.clone());
+        tokio::spawn(async move { axum::serve(listener, app).await });
+        Proxy { base, control }
+    }
+
+    /// Holds every answer a random time between `least` and `most`.
+    pub(crate) fn hold(&self, least: Duration, most: Duration) {
+        let ms = |d: Duration| u64::try_from(d.as_millis()).unwrap();
+        *self.control.hold_ms.lock().unwrap() = (ms(least), ms(most).max(ms(least)));
+    }
+
+    pub(crate) fn rewrite_token_responses(&self, rewrite: Option<Rewrite>) {
+        *self.control.rewrite.lock().unwrap() = rewrite;
+    }
+}
+
+async fn forward(
+    axum::extract::State(control): axum::extract::State<Arc<ProxyControl>>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    use axum::body::Body;
+    let (parts, body) = request.into_parts();
+    let cut = || {
+        let failing = futures_util::stream::once(async {
+            Err::<axum::body::Bytes, std::io::Error>(std::io::Error::other(
+                "proxy: upstream dropped",
+            ))
+        });
+        axum::response::Response::new(Body::from_stream(failing))
+    };
+    let Ok(body) = axum::body::to_bytes(body, 1 << 20).await else { return cut() };
+    let path = parts.uri.path_and_query().map_or("/", |p| p.as_str()).to_owned();
+    let mut upstream =
+        control.http.request(parts.method.clone(), format!("{}{path}", control.upstream));
+    for (name, value) in &parts.headers {
+        if name != axum::http::header::HOST && name != axum::http::header::CONTENT_LENGTH {
+            upstream = upstream.header(name, value);
+        }
+    }
+    let Ok(answer) = upstream.body(body).send().await else { return cut() };
+    let status = answer.status();
+    let content_type = answer.headers().get(axum::http::header::CONTENT_TYPE).cloned();
+    let Ok(mut bytes) = answer.bytes().await.map(|b| b.to_vec()) else { return cut() };
+    let rewrite = *control.rewrite.lock().unwrap();
+    if let Some(rewrite) =
+        rewrite.filter(|_| path.starts_with("/oauth2/token") && status.is_success())
+    {
+        let mut json: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
+        rewrite(&mut json);
+        bytes = serde_json::to_vec(&json).unwrap();
+    }
+    let (least, most) = *control.hold_ms.lock().unwrap();
+    let hold = least + control.dice.below(most - least + 1);
+    tokio::time::sleep(Duration::from_millis(hold)).await;
+    let mut response = axum::response::Response::new(Body::from(bytes));
+    *response.status_mut() = axum::http::StatusCode::from_u16(status.as_u16()).unwrap();
+    if let Some(content_type) = content_type {
+        response.headers_mut().insert(axum::http::header::CONTENT_TYPE, content_type);
+    }
+    response
 }
