@@ -1,5 +1,6 @@
 //! `cb-client` against `cb-sandbox`, over real HTTP on loopback.
 
+mod chaos;
 mod endpoints;
 mod flow;
 mod refresh;
