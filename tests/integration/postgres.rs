@@ -200,3 +200,127 @@ async fn instances_starting_at_once_both_migrate_cleanly() {
     first.save(KEY, &record("a", "r"), None).await.unwrap();
     assert_eq!(second.load(KEY).await.unwrap().unwrap().version, 1);
 }
+
+/// The advisory-lock key `PgStore` uses for a key's refresh lock.
+fn lock_key(table: &Table, key: &str) -> String {
+    format!("cb_client:{}:{key}", table.name)
+}
+
+/// A plain connection to the test database.
+async fn connect(url: &str) -> tokio_postgres::Client {
+    let (client, connection) = tokio_postgres::connect(url, tokio_postgres::NoTls).await.unwrap();
+    tokio::spawn(connection);
+    client
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sixty_four_keys_refreshing_at_once_on_a_pool_of_four_all_finish() {
+    let Some(url) = database_url() else { return };
+    let table = Table::new(&url, "pool");
+    let store = PgStore::builder(&url)
+        .table(&table.name)
+        .max_connections(4)
+        .pool_timeout(Duration::from_secs(20))
+        .connect()
+        .await
+        .unwrap();
+    let sandbox = Arc::new(authorized(Arc::new(store.clone())).await);
+    let clock = sandbox.clone();
+    let oauth = cb_client::OAuthClient::builder(
+        crate::workers::CLIENT_ID,
+        crate::workers::CLIENT_SECRET,
+        crate::workers::REDIRECT_URI,
+    )
+    .sandbox(sandbox.base_url().as_str())
+    .store(store)
+    .clock(move || SystemTime::from(clock.now()))
+    .build()
+    .unwrap();
+    let mut clients = Vec::new();
+    for user in 0..64 {
+        let (url, pending) = oauth.authorize_url::<crate::workers::Reader>().build().unwrap();
+        let redirect = sandbox.consent(url.as_str()).unwrap().approve().unwrap();
+        let code = pending.complete(redirect.as_str()).unwrap();
+        clients.push(oauth.exchange(code, &format!("user-{user}")).await.unwrap());
+    }
+    sandbox.advance(Duration::from_secs(3600));
+    let started = std::time::Instant::now();
+    let calls: Vec<_> = clients
+        .into_iter()
+        .map(|client| {
+            tokio::spawn(async move {
+                tokio::time::timeout(Duration::from_secs(30), client.accounts().all()).await
+            })
+        })
+        .collect();
+    for call in calls {
+        call.await.unwrap().expect("no refresh waits forever").unwrap();
+    }
+    let stats = sandbox.stats();
+    assert_eq!((stats.refreshes, stats.invalid_grants), (64, 0));
+    println!("64 keys refreshed on 4 + 4 connections in {:?}", started.elapsed());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_abandoned_lock_wait_leaves_no_lock_held() {
+    let Some(url) = database_url() else { return };
+    let table = Table::new(&url, "abandon");
+    let holder = table.store().await;
+    let waiter = table.store().await;
+    let held = holder.lock_refresh(KEY).await.unwrap();
+    let abandoned = tokio::time::timeout(Duration::from_millis(300), waiter.lock_refresh(KEY)).await;
+    assert!(abandoned.is_err(), "the wait was abandoned while the lock was held");
+    drop(held);
+
+    // Once the holder let go, nobody holds the lock: not the holder, and
+    // not the connection whose wait was abandoned.
+    let probe = connect(&url).await;
+    let lock = lock_key(&table, KEY);
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        let held: i64 = probe
+            .query_one(
+                "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted
+                 AND classid::bigint = (hashtextextended($1, 0) >> 32) & 4294967295
+                 AND objid::bigint = hashtextextended($1, 0) & 4294967295",
+                &[&lock],
+            )
+            .await
+            .unwrap()
+            .get(0);
+        if held == 0 {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "the lock is still held by {held} session(s)");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let free: bool = probe
+        .query_one("SELECT pg_try_advisory_lock(hashtextextended($1, 0))", &[&lock])
+        .await
+        .unwrap()
+        .get(0);
+    assert!(free, "another session can take the lock");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_lock_wait_is_bounded_by_the_lock_timeout() {
+    let Some(url) = database_url() else { return };
+    let table = Table::new(&url, "locktimeout");
+    let holder = table.store().await;
+    let waiter = PgStore::builder(&url)
+        .table(&table.name)
+        .lock_timeout(Duration::from_millis(300))
+        .connect()
+        .await
+        .unwrap();
+    let _held = holder.lock_refresh(KEY).await.unwrap();
+    let started = std::time::Instant::now();
+    let outcome = tokio::time::timeout(Duration::from_secs(10), waiter.lock_refresh(KEY))
+        .await
+        .expect("the wait is bounded by the store, not by this timeout");
+    let error = outcome.unwrap_err();
+    assert!(error.to_string().contains("was not granted"), "{error}");
+    assert!(started.elapsed() < Duration::from_secs(5));
+    // The store stays usable.
+    waiter.save(KEY, &record("a", "r"), None).await.unwrap();
+}
