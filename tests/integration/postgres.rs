@@ -268,7 +268,8 @@ async fn an_abandoned_lock_wait_leaves_no_lock_held() {
     let holder = table.store().await;
     let waiter = table.store().await;
     let held = holder.lock_refresh(KEY).await.unwrap();
-    let abandoned = tokio::time::timeout(Duration::from_millis(300), waiter.lock_refresh(KEY)).await;
+    let abandoned =
+        tokio::time::timeout(Duration::from_millis(300), waiter.lock_refresh(KEY)).await;
     assert!(abandoned.is_err(), "the wait was abandoned while the lock was held");
     drop(held);
 
@@ -291,7 +292,10 @@ async fn an_abandoned_lock_wait_leaves_no_lock_held() {
         if held == 0 {
             break;
         }
-        assert!(std::time::Instant::now() < deadline, "the lock is still held by {held} session(s)");
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the lock is still held by {held} session(s)"
+        );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     let free: bool = probe

@@ -1,15 +1,19 @@
 //! `FileStore`: one file per authorization in a directory, written
 //! atomically, readable by the owner only, and locked across processes.
 
-use std::fs::{self, File, OpenOptions};
+use std::fs::{self, File, OpenOptions, TryLockError};
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
 
 use super::{BoxFuture, RefreshLock, StoreError, Stored, TokenStore};
 use crate::TokenRecord;
+
+/// How often a waiter tries a lock another holder has.
+const LOCK_POLL: Duration = Duration::from_millis(10);
 
 /// Keeps each record in `DIR/<key>.json`.
 ///
@@ -24,12 +28,18 @@ use crate::TokenRecord;
 ///   (`DIR/<key>.refresh.lock`), so processes sharing the directory never
 ///   spend the same refresh token twice.
 ///
+/// - **Bounded waits:** waiting for another process's lock gives up after
+///   [`lock_timeout`](FileStore::lock_timeout) (30 s by default) with a
+///   [`StoreError`], before any refresh was attempted. A wait whose caller
+///   went away releases the lock as soon as it is granted.
+///
 /// Keys may be any text of 1 to 200 bytes; characters outside
 /// `A-Z a-z 0-9 - _ .` are escaped in file names, so a key cannot name a
 /// path outside the directory.
 #[derive(Clone, Debug)]
 pub struct FileStore {
     dir: Arc<PathBuf>,
+    lock_timeout: Duration,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -53,7 +63,16 @@ impl FileStore {
             std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
             builder.create(&dir)?;
         }
-        Ok(FileStore { dir: Arc::new(dir) })
+        Ok(FileStore { dir: Arc::new(dir), lock_timeout: Duration::from_secs(30) })
+    }
+
+    /// The longest wait for a lock another process holds; 30 s by default.
+    /// A save or a refresh takes far less, so a longer wait means a stuck
+    /// holder.
+    #[must_use]
+    pub fn lock_timeout(mut self, timeout: Duration) -> Self {
+        self.lock_timeout = timeout;
+        self
     }
 
     /// The directory.
@@ -87,11 +106,30 @@ impl FileStore {
         ))
     }
 
-    /// Opens and exclusively locks a lock file, waiting for other holders.
-    fn lock_file(path: &Path) -> Result<File, StoreError> {
+    /// Opens and exclusively locks a lock file, waiting for other holders
+    /// up to `timeout`.
+    fn lock_file(path: &Path, timeout: Duration) -> Result<File, StoreError> {
         let file = OpenOptions::new().create(true).truncate(false).write(true).open(path)?;
-        file.lock()?;
-        Ok(file)
+        let deadline = Instant::now() + timeout;
+        loop {
+            match file.try_lock() {
+                Ok(()) => return Ok(file),
+                Err(TryLockError::WouldBlock) if Instant::now() < deadline => {
+                    std::thread::sleep(LOCK_POLL);
+                }
+                Err(TryLockError::WouldBlock) => {
+                    return Err(StoreError::Io(std::io::Error::new(
+                        std::io::ErrorKind::TimedOut,
+                        format!(
+                            "{} stayed locked by another holder for {timeout:?}",
+                            path.file_name()
+                                .map_or_else(String::new, |n| n.to_string_lossy().into_owned())
+                        ),
+                    )));
+                }
+                Err(TryLockError::Error(error)) => return Err(error.into()),
+            }
+        }
     }
 
     fn read(key: &str, path: &Path) -> Result<Option<Stored>, StoreError> {
@@ -128,7 +166,7 @@ impl FileStore {
         expected: Option<u64>,
     ) -> Result<u64, StoreError> {
         let (path, lock, _) = self.paths(key)?;
-        let _lock = Self::lock_file(&lock)?;
+        let _lock = Self::lock_file(&lock, self.lock_timeout)?;
         let found = Self::read(key, &path)?.map(|stored| stored.version);
         if found != expected {
             return Err(StoreError::Conflict { expected, found });
@@ -172,9 +210,9 @@ impl TokenStore for FileStore {
     fn delete<'a>(&'a self, key: &'a str) -> BoxFuture<'a, Result<(), StoreError>> {
         Box::pin(async move {
             let (path, lock, _) = self.paths(key)?;
-            let dir = self.dir.clone();
+            let (dir, timeout) = (self.dir.clone(), self.lock_timeout);
             blocking(move || {
-                let _lock = FileStore::lock_file(&lock)?;
+                let _lock = FileStore::lock_file(&lock, timeout)?;
                 match fs::remove_file(&path) {
                     Ok(()) => File::open(dir.as_path())?.sync_all()?,
                     Err(error) if error.kind() == std::io::ErrorKind::NotFound => {}
@@ -189,7 +227,11 @@ impl TokenStore for FileStore {
     fn lock_refresh<'a>(&'a self, key: &'a str) -> BoxFuture<'a, Result<RefreshLock, StoreError>> {
         Box::pin(async move {
             let (_, _, refresh_lock) = self.paths(key)?;
-            let file = blocking(move || FileStore::lock_file(&refresh_lock)).await?;
+            let timeout = self.lock_timeout;
+            // If this future is dropped while waiting, the blocking task
+            // still finishes, and the lock it may then get is released when
+            // its unclaimed result is dropped.
+            let file = blocking(move || FileStore::lock_file(&refresh_lock, timeout)).await?;
             // Closing the file releases the lock.
             Ok(RefreshLock::new(file))
         })
@@ -198,7 +240,7 @@ impl TokenStore for FileStore {
 
 #[cfg(test)]
 mod tests {
-    use std::time::{Duration, SystemTime};
+    use std::time::SystemTime;
 
     use secrecy::{ExposeSecret as _, SecretString};
 
@@ -282,5 +324,28 @@ mod tests {
         assert!(!second.is_finished(), "the second lock was granted while the first was held");
         drop(held);
         tokio::time::timeout(Duration::from_secs(5), second).await.unwrap().unwrap().unwrap();
+    }
+
+    #[tokio::test]
+    async fn a_lock_wait_is_bounded_and_an_abandoned_one_holds_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = FileStore::new(dir.path()).unwrap().lock_timeout(Duration::from_millis(200));
+        let held = store.lock_refresh("u").await.unwrap();
+        let started = Instant::now();
+        let error = store.lock_refresh("u").await.unwrap_err();
+        assert!(started.elapsed() < Duration::from_secs(5));
+        assert!(error.to_string().contains("stayed locked"), "{error}");
+
+        // A wait abandoned by its caller, then granted, is released.
+        let patient = store.clone().lock_timeout(Duration::from_secs(5));
+        let abandoned =
+            tokio::time::timeout(Duration::from_millis(50), patient.lock_refresh("u")).await;
+        assert!(abandoned.is_err());
+        drop(held);
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        tokio::time::timeout(Duration::from_millis(500), store.lock_refresh("u"))
+            .await
+            .expect("nobody holds the lock")
+            .unwrap();
     }
 }
