@@ -1,7 +1,8 @@
 //! No secret in `Debug` output or in logs, even at TRACE level.
 
+use std::cell::Cell;
 use std::io::Write;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
 use cb_client::{MemoryStore, TokenStore};
@@ -23,17 +24,40 @@ impl Write for Captured {
     }
 }
 
+thread_local! {
+    /// Whether this thread's events are captured.
+    static CAPTURING: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Captures every event, at every level, of the threads that set
+/// [`CAPTURING`]. It is the process's global subscriber: a thread-local one
+/// (`set_default`) misses events when other tests' threads register the
+/// same callsites at the same time, which made this test flaky.
+fn capture() -> Captured {
+    use tracing_subscriber::Layer as _;
+    use tracing_subscriber::layer::SubscriberExt as _;
+    static CAPTURED: OnceLock<Captured> = OnceLock::new();
+    CAPTURED
+        .get_or_init(|| {
+            let captured = Captured::default();
+            let writer = captured.clone();
+            let layer = tracing_subscriber::fmt::layer()
+                .with_writer(move || writer.clone())
+                .with_ansi(false)
+                .with_filter(tracing_subscriber::filter::filter_fn(|_| CAPTURING.with(Cell::get)))
+                .with_filter(tracing_subscriber::filter::LevelFilter::TRACE);
+            let subscriber = tracing_subscriber::registry().with(layer);
+            tracing::subscriber::set_global_default(subscriber).unwrap();
+            captured
+        })
+        .clone()
+}
+
 #[test]
 fn secrets_never_reach_debug_output_or_trace_logs() {
-    let captured = Captured::default();
-    let writer = captured.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::TRACE)
-        .with_writer(move || writer.clone())
-        .with_ansi(false)
-        .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
-    // One thread, so that every task logs through the subscriber above.
+    let captured = capture();
+    CAPTURING.with(|capturing| capturing.set(true));
+    // One thread, so that every task logs through the capture above.
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
 
     let (secrets, debug) = runtime.block_on(async {
@@ -64,6 +88,7 @@ fn secrets_never_reach_debug_output_or_trace_logs() {
         (secrets, debug)
     });
 
+    CAPTURING.with(|capturing| capturing.set(false));
     let logs = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
     assert!(logs.contains("refreshed and saved new tokens"), "the capture works: {logs}");
     for secret in &secrets {
