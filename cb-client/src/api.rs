@@ -8,6 +8,7 @@ use cb_scopes::ScopeSet;
 use reqwest::Method;
 use secrecy::ExposeSecret as _;
 use serde_json::Value;
+use url::Url;
 
 use crate::error::{Error, ReauthorizationReason};
 use crate::http::{self, ApiOutcome};
@@ -88,7 +89,13 @@ impl Api {
     async fn once(&self, call: &Call) -> Result<Value, Error> {
         let inner = &self.oauth.inner;
         let url =
-            inner.api_base.join(&call.path).map_err(|error| Error::Config(error.to_string()))?;
+            resolve(&inner.api_base, &call.path).map_err(|unsafe_path| match unsafe_path {
+                UnsafePath::Segment(id) => Error::InvalidId { id },
+                UnsafePath::OffBase => Error::invalid_response(format!(
+                    "a URL that leaves the API base: {}",
+                    call.path.split('?').next().unwrap_or_default()
+                )),
+            })?;
         let token = self.session.token(&self.oauth).await?;
         let send = |token| {
             http::call_api(
@@ -98,6 +105,7 @@ impl Api {
                 token,
                 call.body.as_ref(),
                 &call.headers,
+                inner.max_response_bytes,
             )
         };
         let replacement = match send(&token).await {
@@ -147,6 +155,43 @@ impl Api {
     }
 }
 
+/// Why a path may not be requested with the user's token.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum UnsafePath {
+    /// A segment that is empty, `.` or `..` (in any encoding): an id that
+    /// would change the route.
+    Segment(String),
+    /// The URL would leave the API base's origin or climb out of its path.
+    OffBase,
+}
+
+/// The URL of `path` under the API `base`: a relative path (an endpoint's)
+/// or an absolute one (a `next_uri`). Only a URL on the base's origin and
+/// under its path, with no dot or empty segment, is ever requested with the
+/// user's token.
+pub(crate) fn resolve(base: &Url, path: &str) -> Result<Url, UnsafePath> {
+    let route = path.split(['?', '#']).next().unwrap_or_default();
+    // Scheme-relative, backslashed or absolute: `url` would read a host
+    // from it, so only the origin check below can tell.
+    let absolute = route.starts_with("//") || route.contains(['\\', ':']);
+    if !absolute {
+        let relative = route.strip_prefix('/').unwrap_or(route);
+        for segment in relative.split('/') {
+            // `url` treats `%2e` as a dot too.
+            let decoded = percent_encoding::percent_decode_str(segment).decode_utf8_lossy();
+            if segment.is_empty() || decoded == "." || decoded == ".." {
+                return Err(UnsafePath::Segment(decoded.into_owned()));
+            }
+        }
+    }
+    let url = base.join(path).map_err(|_| UnsafePath::OffBase)?;
+    let inside = url.origin() == base.origin()
+        && url.path().starts_with(base.path())
+        && url.username().is_empty()
+        && url.password().is_none();
+    if inside { Ok(url) } else { Err(UnsafePath::OffBase) }
+}
+
 /// The error id of a send over the authorization's send limit. Coinbase's
 /// public reference names no id for it; this is the one `cb-sandbox`
 /// answers, and a send is classified by it, never by message text.
@@ -164,4 +209,43 @@ pub(crate) fn data<T: serde::de::DeserializeOwned>(body: Value) -> Result<T, Err
             std::any::type_name::<T>().rsplit("::").next().unwrap_or("resource")
         ))
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_urls_under_the_api_base_are_resolved() {
+        let base = Url::parse("http://127.0.0.1:8787/api/").unwrap();
+        let ok = |path: &str| resolve(&base, path).unwrap().to_string();
+        assert_eq!(ok("v2/accounts"), "http://127.0.0.1:8787/api/v2/accounts");
+        assert_eq!(
+            ok("/api/v2/accounts?starting_after=a"),
+            "http://127.0.0.1:8787/api/v2/accounts?starting_after=a"
+        );
+        assert_eq!(ok("http://127.0.0.1:8787/api/v2/x"), "http://127.0.0.1:8787/api/v2/x");
+        assert_eq!(ok("v2/accounts/..%2Fuser"), "http://127.0.0.1:8787/api/v2/accounts/..%2Fuser");
+        for off in [
+            "http://other.example/api/v2/accounts",
+            "//other.example/api/v2/accounts",
+            "https://127.0.0.1:8787/api/v2/accounts",
+            "http://127.0.0.1:9999/api/v2/accounts",
+            "/v2/accounts",
+            "/\\other.example/api/v2",
+            "http://user@127.0.0.1:8787/api/v2",
+        ] {
+            assert_eq!(resolve(&base, off), Err(UnsafePath::OffBase), "{off}");
+        }
+        for (path, id) in [
+            ("v2/accounts/..", ".."),
+            ("v2/accounts/.", "."),
+            ("v2/accounts/%2e%2E", ".."),
+            ("v2/accounts/%2E", "."),
+            ("v2/accounts//transactions", ""),
+            ("v2/accounts/", ""),
+        ] {
+            assert_eq!(resolve(&base, path), Err(UnsafePath::Segment(id.to_owned())), "{path}");
+        }
+    }
 }

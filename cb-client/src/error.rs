@@ -96,6 +96,15 @@ pub enum Error {
         errors: Vec<ApiError>,
     },
 
+    /// An id given to an endpoint is empty, `.` or `..` (in any
+    /// encoding), which would change the route the request goes to. Nothing
+    /// was sent.
+    #[error("the id {id:?} cannot name a resource: an id may not be empty, `.` or `..`")]
+    InvalidId {
+        /// The id, decoded.
+        id: String,
+    },
+
     /// Coinbase's answer could not be understood.
     #[error("Coinbase's answer could not be understood: {detail}")]
     InvalidResponse {

@@ -3,7 +3,7 @@
 //! whether the request could have had an effect, which decides whether a
 //! retry is safe.
 
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use reqwest::{Method, StatusCode, header};
 use secrecy::{ExposeSecret as _, SecretString};
@@ -52,6 +52,33 @@ fn never_sent(error: &reqwest::Error) -> bool {
     error.is_connect() || error.is_builder()
 }
 
+/// The default cap on an answer's body: far above any Coinbase answer (a
+/// page of 100 transactions is tens of kilobytes), far below what would
+/// hurt the app.
+pub(crate) const DEFAULT_MAX_RESPONSE_BYTES: usize = 4 << 20;
+
+/// Why an answer's body could not be read.
+enum BodyError {
+    TooLarge(usize),
+    Transport(reqwest::Error),
+}
+
+/// Reads an answer's body, refusing one larger than `max` bytes before
+/// reading it whole.
+async fn read_body(mut response: reqwest::Response, max: usize) -> Result<Vec<u8>, BodyError> {
+    if response.content_length().is_some_and(|length| length > max as u64) {
+        return Err(BodyError::TooLarge(max));
+    }
+    let mut body = Vec::new();
+    while let Some(chunk) = response.chunk().await.map_err(BodyError::Transport)? {
+        if body.len() + chunk.len() > max {
+            return Err(BodyError::TooLarge(max));
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
+}
+
 /// Posts a form to an OAuth2 endpoint with the client's credentials.
 pub(crate) async fn post_token(
     http: &reqwest::Client,
@@ -59,6 +86,7 @@ pub(crate) async fn post_token(
     client_id: &str,
     client_secret: &SecretString,
     form: &[(&str, &str)],
+    max_body: usize,
 ) -> Result<TokenResponse, TokenCallError> {
     let mut body: Vec<(&str, &str)> = form.to_vec();
     body.push(("client_id", client_id));
@@ -77,10 +105,18 @@ pub(crate) async fn post_token(
             }
         })?;
     let status = response.status();
-    let bytes = response
-        .bytes()
-        .await
-        .map_err(|error| TokenCallError::Lost("the answer was cut off".into(), Some(error)))?;
+    let bytes = match read_body(response, max_body).await {
+        Ok(bytes) => bytes,
+        Err(BodyError::Transport(error)) => {
+            return Err(TokenCallError::Lost("the answer was cut off".into(), Some(error)));
+        }
+        Err(BodyError::TooLarge(max)) if status.is_success() => {
+            return Err(TokenCallError::Unreadable(format!("the answer exceeds {max} bytes")));
+        }
+        Err(BodyError::TooLarge(max)) => {
+            return Err(TokenCallError::Invalid(format!("a {status} answer over {max} bytes")));
+        }
+    };
     if status.is_server_error() {
         return Err(TokenCallError::Lost(format!("Coinbase answered {status}"), None));
     }
@@ -137,6 +173,7 @@ pub(crate) async fn call_api(
     token: &SecretString,
     body: Option<&Value>,
     headers: &[(&str, String)],
+    max_body: usize,
 ) -> ApiOutcome {
     let mut request = http
         .request(method, url)
@@ -158,11 +195,15 @@ pub(crate) async fn call_api(
         .headers()
         .get(header::RETRY_AFTER)
         .and_then(|value| value.to_str().ok())
-        .and_then(|value| value.trim().parse::<u64>().ok())
-        .map(Duration::from_secs);
-    let bytes = match response.bytes().await {
+        .and_then(|value| retry_after(value, SystemTime::now()));
+    let bytes = match read_body(response, max_body).await {
         Ok(bytes) => bytes,
-        Err(error) => return ApiOutcome::Failed(Error::Transport(error)),
+        Err(BodyError::Transport(error)) => return ApiOutcome::Failed(Error::Transport(error)),
+        Err(BodyError::TooLarge(max)) => {
+            return ApiOutcome::Failed(Error::invalid_response(format!(
+                "a {status} answer over {max} bytes"
+            )));
+        }
     };
     let body: Value = if bytes.is_empty() {
         Value::Null
@@ -195,6 +236,17 @@ pub(crate) async fn call_api(
     }
 }
 
+/// A `Retry-After` value as a wait from `now`: either form of RFC 9110,
+/// delay seconds or an HTTP date (a date in the past is no wait).
+fn retry_after(value: &str, now: SystemTime) -> Option<Duration> {
+    let value = value.trim();
+    if let Ok(seconds) = value.parse::<u64>() {
+        return Some(Duration::from_secs(seconds));
+    }
+    let date = httpdate::parse_http_date(value).ok()?;
+    Some(date.duration_since(now).unwrap_or(Duration::ZERO))
+}
+
 /// The `errors` of an error body, or one made from the status.
 fn errors_of(body: &Value, status: StatusCode) -> Vec<ApiError> {
     body.get("errors")
@@ -215,5 +267,24 @@ fn log_warnings(body: &Value) {
         let id = warning.get("id").and_then(Value::as_str).unwrap_or("warning");
         let message = warning.get("message").and_then(Value::as_str).unwrap_or_default();
         tracing::warn!(target: "cb_client", id, "Coinbase warned: {message}");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retry_after_takes_seconds_and_http_dates() {
+        let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_445_412_480);
+        assert_eq!(retry_after(" 120 ", now), Some(Duration::from_secs(120)));
+        // 1445412480 is Wed, 21 Oct 2015 07:28:00 GMT.
+        assert_eq!(
+            retry_after("Wed, 21 Oct 2015 07:29:30 GMT", now),
+            Some(Duration::from_secs(90))
+        );
+        assert_eq!(retry_after("Wed, 21 Oct 2015 07:00:00 GMT", now), Some(Duration::ZERO));
+        assert_eq!(retry_after("soon", now), None);
+        assert_eq!(retry_after("-1", now), None);
     }
 }

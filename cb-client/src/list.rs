@@ -1,6 +1,7 @@
 //! Paginated lists: one page at a time, or a stream that follows
 //! `next_uri` to the end.
 
+use std::collections::HashSet;
 use std::marker::PhantomData;
 
 use futures_util::Stream;
@@ -8,7 +9,7 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 use crate::Error;
-use crate::api::{Api, Call, data};
+use crate::api::{Api, Call, data, resolve};
 
 /// The order of a list.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -117,26 +118,28 @@ impl<T: DeserializeOwned + Send + 'static> List<T> {
 
     /// Every item, page by page, following `next_uri` until Coinbase says
     /// there is no more. The stream ends after the first error.
+    ///
+    /// A `next_uri` is followed only on the API's origin and under its
+    /// path, and only to a page not fetched before: anything else ends the
+    /// stream with [`Error::InvalidResponse`], and nothing is sent with the
+    /// user's token.
     pub fn stream(self) -> impl Stream<Item = Result<T, Error>> + Send + 'static {
-        let first = Some(self.first_path());
-        let state = (self.api, self.call, first, Vec::<T>::new().into_iter(), false);
+        let first = self.first_path();
+        let pages =
+            Pages { api: self.api, call: self.call, next: Some(first), fetched: HashSet::new() };
         futures_util::stream::unfold(
-            state,
-            |(api, call, mut next, mut buffered, failed)| async move {
+            (pages, Vec::<T>::new().into_iter(), false),
+            |(mut pages, mut buffered, failed)| async move {
                 loop {
                     if failed {
                         return None;
                     }
                     if let Some(item) = buffered.next() {
-                        return Some((Ok(item), (api, call, next, buffered, false)));
+                        return Some((Ok(item), (pages, buffered, false)));
                     }
-                    let path = next.take()?;
-                    match fetch::<T>(&api, &call, path).await {
-                        Ok(page) => {
-                            next = page.next_uri;
-                            buffered = page.items.into_iter();
-                        }
-                        Err(error) => return Some((Err(error), (api, call, None, buffered, true))),
+                    match pages.next().await? {
+                        Ok(items) => buffered = items.into_iter(),
+                        Err(error) => return Some((Err(error), (pages, buffered, true))),
                     }
                 }
             },
@@ -151,6 +154,41 @@ impl<T: DeserializeOwned + Send + 'static> List<T> {
     pub async fn all(self) -> Result<Vec<T>, Error> {
         use futures_util::TryStreamExt as _;
         self.stream().try_collect().await
+    }
+}
+
+/// The pages of a stream, and the paths already fetched.
+struct Pages {
+    api: Api,
+    call: Call,
+    next: Option<String>,
+    fetched: HashSet<String>,
+}
+
+impl Pages {
+    /// The next page's items; `None` after the last page.
+    async fn next<T: DeserializeOwned>(&mut self) -> Option<Result<Vec<T>, Error>> {
+        let path = self.next.take()?;
+        // The first path is the endpoint's own, checked when it is sent;
+        // later ones are Coinbase's `next_uri`.
+        match resolve(&self.api.oauth.inner.api_base, &path) {
+            Ok(url) if self.fetched.insert(url.to_string()) => {}
+            Ok(_) => {
+                return Some(Err(Error::invalid_response(
+                    "a next_uri that leads back to a page already fetched",
+                )));
+            }
+            Err(_) if !self.fetched.is_empty() => {
+                return Some(Err(Error::invalid_response(
+                    "a next_uri that leaves the API base or names no page",
+                )));
+            }
+            Err(_) => {}
+        }
+        Some(fetch::<T>(&self.api, &self.call, path).await.map(|page| {
+            self.next = page.next_uri;
+            page.items
+        }))
     }
 }
 

@@ -76,6 +76,8 @@ pub(crate) struct Inner {
     pub(crate) clock: Arc<dyn Clock>,
     pub(crate) refresh_margin: Duration,
     pub(crate) retry: RetryPolicy,
+    /// The largest answer body read, in bytes.
+    pub(crate) max_response_bytes: usize,
     sessions: Mutex<HashMap<String, Weak<Session>>>,
 }
 
@@ -129,6 +131,7 @@ impl OAuthClient {
             request_timeout: Duration::from_secs(30),
             refresh_margin: Duration::from_secs(60),
             retry: RetryPolicy::default(),
+            max_response_bytes: http::DEFAULT_MAX_RESPONSE_BYTES,
         }
     }
 
@@ -182,6 +185,7 @@ impl OAuthClient {
                 &inner.client_id,
                 &inner.client_secret,
                 &form,
+                inner.max_response_bytes,
             )
             .await
             {
@@ -337,17 +341,25 @@ impl OAuthClient {
         let mut attempt = 0;
         loop {
             attempt += 1;
-            let error =
-                match http::call_api(&inner.http, Method::GET, url.clone(), token, None, &[]).await
-                {
-                    ApiOutcome::Answer(answer) => return AuthInfo::from_data(&answer.body["data"]),
-                    ApiOutcome::Expired => {
-                        return Err(Error::invalid_response(
-                            "a fresh access token was refused as expired",
-                        ));
-                    }
-                    ApiOutcome::Failed(error) => error,
-                };
+            let error = match http::call_api(
+                &inner.http,
+                Method::GET,
+                url.clone(),
+                token,
+                None,
+                &[],
+                inner.max_response_bytes,
+            )
+            .await
+            {
+                ApiOutcome::Answer(answer) => return AuthInfo::from_data(&answer.body["data"]),
+                ApiOutcome::Expired => {
+                    return Err(Error::invalid_response(
+                        "a fresh access token was refused as expired",
+                    ));
+                }
+                ApiOutcome::Failed(error) => error,
+            };
             let retryable = match &error {
                 Error::Transport(_) | Error::RateLimited { retry_after: None } => true,
                 Error::Api { status, .. } => *status >= 500,
@@ -426,6 +438,7 @@ pub struct OAuthClientBuilder {
     request_timeout: Duration,
     refresh_margin: Duration,
     retry: RetryPolicy,
+    max_response_bytes: usize,
 }
 
 impl OAuthClientBuilder {
@@ -486,6 +499,14 @@ impl OAuthClientBuilder {
         self
     }
 
+    /// The largest answer body the client reads, in bytes; 4 MiB by
+    /// default. A larger answer is an [`Error::InvalidResponse`], read no
+    /// further than the cap.
+    pub fn max_response_bytes(mut self, max: usize) -> Self {
+        self.max_response_bytes = max;
+        self
+    }
+
     /// Checks the configuration and builds the client.
     ///
     /// # Errors
@@ -531,6 +552,7 @@ impl OAuthClientBuilder {
                 clock: self.clock.unwrap_or_else(|| Arc::new(SystemTime::now)),
                 refresh_margin: self.refresh_margin,
                 retry: self.retry,
+                max_response_bytes: self.max_response_bytes,
                 sessions: Mutex::new(HashMap::new()),
             }),
         })

@@ -409,6 +409,7 @@ async fn exchange_refresh_token(
             &inner.client_id,
             &inner.client_secret,
             &form,
+            inner.max_response_bytes,
         )
         .await;
         let retryable = match outcome {

@@ -150,7 +150,7 @@ impl TokenStore for FlakyStore {
 }
 
 /// What a [`Proxy`] does to a successful token response's JSON.
-pub(crate) type Rewrite = fn(&mut serde_json::Value);
+pub(crate) type Rewrite = Arc<dyn Fn(&mut serde_json::Value) + Send + Sync>;
 
 /// A loopback HTTP proxy in front of the sandbox. It forwards each request
 /// at once (so the sandbox processes it), then holds the answer for a
@@ -167,7 +167,9 @@ struct ProxyControl {
     /// Each answer is held a random number of milliseconds in this range.
     hold_ms: Mutex<(u64, u64)>,
     dice: Dice,
-    rewrite: Mutex<Option<Rewrite>>,
+    /// A rewrite of successful JSON answers on routes starting with the
+    /// given path.
+    rewrite: Mutex<Option<(&'static str, Rewrite)>>,
 }
 
 impl Proxy {
@@ -196,7 +198,12 @@ impl Proxy {
     }
 
     pub(crate) fn rewrite_token_responses(&self, rewrite: Option<Rewrite>) {
-        *self.control.rewrite.lock().unwrap() = rewrite;
+        self.rewrite("/oauth2/token", rewrite);
+    }
+
+    /// Rewrites successful answers on routes starting with `prefix`.
+    pub(crate) fn rewrite(&self, prefix: &'static str, rewrite: Option<Rewrite>) {
+        *self.control.rewrite.lock().unwrap() = rewrite.map(|rewrite| (prefix, rewrite));
     }
 }
 
@@ -227,10 +234,9 @@ async fn forward(
     let status = answer.status();
     let content_type = answer.headers().get(axum::http::header::CONTENT_TYPE).cloned();
     let Ok(mut bytes) = answer.bytes().await.map(|b| b.to_vec()) else { return cut() };
-    let rewrite = *control.rewrite.lock().unwrap();
-    if let Some(rewrite) =
-        rewrite.filter(|_| path.starts_with("/oauth2/token") && status.is_success())
-    {
+    let rewrite = control.rewrite.lock().unwrap().clone();
+    let rewrite = rewrite.filter(|(prefix, _)| path.starts_with(prefix) && status.is_success());
+    if let Some((_, rewrite)) = rewrite {
         let mut json: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
         rewrite(&mut json);
         bytes = serde_json::to_vec(&json).unwrap();
@@ -244,4 +250,31 @@ async fn forward(
         response.headers_mut().insert(axum::http::header::CONTENT_TYPE, content_type);
     }
     response
+}
+
+/// A loopback server that should never be called: it counts the requests
+/// that reach it, and those that carried an `Authorization` header.
+pub(crate) struct Spy {
+    pub(crate) base: String,
+    pub(crate) requests: Arc<AtomicU64>,
+    pub(crate) with_credentials: Arc<AtomicU64>,
+}
+
+impl Spy {
+    pub(crate) async fn start() -> Spy {
+        let requests = Arc::new(AtomicU64::new(0));
+        let with_credentials = Arc::new(AtomicU64::new(0));
+        let (counted, credentialed) = (requests.clone(), with_credentials.clone());
+        let app = axum::Router::new().fallback(move |request: axum::extract::Request| {
+            counted.fetch_add(1, Ordering::SeqCst);
+            if request.headers().contains_key(axum::http::header::AUTHORIZATION) {
+                credentialed.fetch_add(1, Ordering::SeqCst);
+            }
+            async { axum::Json(serde_json::json!({ "data": [] })) }
+        });
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        tokio::spawn(async move { axum::serve(listener, app).await });
+        Spy { base, requests, with_credentials }
+    }
 }

@@ -215,10 +215,10 @@ async fn token_responses_of_odd_shapes_keep_the_authorization() {
     let oauth = on_sandbox_clock(&env).login_base(&proxy.base).build().unwrap();
     let client = env.connect::<Reader>(&oauth, "user-1", None).await.unwrap();
     let rewrites: [Rewrite; 4] = [
-        |json| json["expires_in"] = serde_json::json!("3600"),
-        |json| json["expires_in"] = serde_json::json!(3600.5),
-        |json| json["token_type"] = serde_json::json!("BEARER"),
-        |json| json["expires_in"] = serde_json::json!(1e300),
+        Arc::new(|json| json["expires_in"] = serde_json::json!("3600")),
+        Arc::new(|json| json["expires_in"] = serde_json::json!(3600.5)),
+        Arc::new(|json| json["token_type"] = serde_json::json!("BEARER")),
+        Arc::new(|json| json["expires_in"] = serde_json::json!(1e300)),
     ];
     for rewrite in rewrites {
         proxy.rewrite_token_responses(Some(rewrite));
