@@ -8,6 +8,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
+use sha2::{Digest as _, Sha256};
 
 use super::{BoxFuture, RefreshLock, StoreError, Stored, TokenStore};
 use crate::TokenRecord;
@@ -15,27 +16,33 @@ use crate::TokenRecord;
 /// How often a waiter tries a lock another holder has.
 const LOCK_POLL: Duration = Duration::from_millis(10);
 
-/// Keeps each record in `DIR/<key>.json`.
+/// Keeps each record in `DIR/<name>.json`, where the name is the SHA-256
+/// of the key in lowercase hex.
 ///
 /// - **Atomic writes:** a record is written to a temporary file in the same
 ///   directory, flushed to disk, renamed over the old one, and the directory
 ///   is flushed too. A crash leaves the old record or the new one, never
 ///   half of one.
 /// - **Private:** files are created with mode 0600 and the directory, when
-///   this store creates it, with 0700.
+///   this store creates it, with 0700. An existing directory that other
+///   users can reach is made private (0700) if this process owns it, and
+///   refused with a clear error if it cannot be.
 /// - **Shared safely by processes:** saves are compare-and-swap under an OS
-///   file lock (`DIR/<key>.lock`), and refreshes hold another
-///   (`DIR/<key>.refresh.lock`), so processes sharing the directory never
+///   file lock (`DIR/<name>.lock`), and refreshes hold another
+///   (`DIR/<name>.refresh.lock`), so processes sharing the directory never
 ///   spend the same refresh token twice.
-///
 /// - **Bounded waits:** waiting for another process's lock gives up after
 ///   [`lock_timeout`](FileStore::lock_timeout) (30 s by default) with a
 ///   [`StoreError`], before any refresh was attempted. A wait whose caller
 ///   went away releases the lock as soon as it is granted.
 ///
-/// Keys may be any text of 1 to 200 bytes; characters outside
-/// `A-Z a-z 0-9 - _ .` are escaped in file names, so a key cannot name a
-/// path outside the directory.
+/// Keys may be any text of 1 to 200 bytes. Hashing them makes every file
+/// name 64 lowercase hex digits: no key can name a path outside the
+/// directory, keys that differ only in case (`Alice`, `alice`) stay apart on
+/// case-insensitive file systems (macOS, Windows), and no key becomes a
+/// reserved Windows name (`con`). Each file also holds its key, checked on
+/// every read. Records written by earlier versions under escaped key names
+/// are still read, and moved to the new name on their next save.
 #[derive(Clone, Debug)]
 pub struct FileStore {
     dir: Arc<PathBuf>,
@@ -44,8 +51,21 @@ pub struct FileStore {
 
 #[derive(Serialize, Deserialize)]
 struct FileContent {
+    /// The key, to tell a hash collision or a misplaced file from the
+    /// record asked for. Absent in files of earlier versions.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    key: Option<String>,
     version: u64,
     record: serde_json::Value,
+}
+
+/// The files of one key.
+struct Paths {
+    record: PathBuf,
+    save_lock: PathBuf,
+    refresh_lock: PathBuf,
+    /// Where earlier versions kept the record.
+    legacy: PathBuf,
 }
 
 impl FileStore {
@@ -53,7 +73,8 @@ impl FileStore {
     ///
     /// # Errors
     ///
-    /// When the directory cannot be created.
+    /// When the directory cannot be created, or other users can reach it
+    /// and its mode cannot be changed.
     pub fn new(dir: impl Into<PathBuf>) -> Result<Self, StoreError> {
         let dir = dir.into();
         if !dir.is_dir() {
@@ -63,6 +84,8 @@ impl FileStore {
             std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
             builder.create(&dir)?;
         }
+        #[cfg(unix)]
+        make_private(&dir)?;
         Ok(FileStore { dir: Arc::new(dir), lock_timeout: Duration::from_secs(30) })
     }
 
@@ -80,10 +103,18 @@ impl FileStore {
         &self.dir
     }
 
+    /// The file name stem of a key: its SHA-256 in lowercase hex.
     fn file_stem(key: &str) -> Result<String, StoreError> {
         if key.is_empty() || key.len() > 200 {
             return Err(StoreError::InvalidKey(key.chars().take(40).collect()));
         }
+        let digest = Sha256::digest(key.as_bytes());
+        Ok(digest.iter().map(|byte| format!("{byte:02x}")).collect())
+    }
+
+    /// The file name stem earlier versions used: the key, with bytes other
+    /// than `A-Z a-z 0-9 - _ .` (and a leading dot) escaped as `%XX`.
+    fn legacy_stem(key: &str) -> String {
         let mut stem = String::with_capacity(key.len());
         for (i, byte) in key.bytes().enumerate() {
             let safe =
@@ -94,16 +125,17 @@ impl FileStore {
                 stem.push_str(&format!("%{byte:02X}"));
             }
         }
-        Ok(stem)
+        stem
     }
 
-    fn paths(&self, key: &str) -> Result<(PathBuf, PathBuf, PathBuf), StoreError> {
+    fn paths(&self, key: &str) -> Result<Paths, StoreError> {
         let stem = Self::file_stem(key)?;
-        Ok((
-            self.dir.join(format!("{stem}.json")),
-            self.dir.join(format!("{stem}.lock")),
-            self.dir.join(format!("{stem}.refresh.lock")),
-        ))
+        Ok(Paths {
+            record: self.dir.join(format!("{stem}.json")),
+            save_lock: self.dir.join(format!("{stem}.lock")),
+            refresh_lock: self.dir.join(format!("{stem}.refresh.lock")),
+            legacy: self.dir.join(format!("{}.json", Self::legacy_stem(key))),
+        })
     }
 
     /// Opens and exclusively locks a lock file, waiting for other holders
@@ -132,7 +164,16 @@ impl FileStore {
         }
     }
 
-    fn read(key: &str, path: &Path) -> Result<Option<Stored>, StoreError> {
+    /// The record of `key`, from its file or, failing that, from where an
+    /// earlier version kept it.
+    fn read(key: &str, paths: &Paths) -> Result<Option<Stored>, StoreError> {
+        match Self::read_file(key, &paths.record)? {
+            Some(stored) => Ok(Some(stored)),
+            None => Self::read_file(key, &paths.legacy),
+        }
+    }
+
+    fn read_file(key: &str, path: &Path) -> Result<Option<Stored>, StoreError> {
         let bytes = match fs::read(path) {
             Ok(bytes) => bytes,
             Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Ok(None),
@@ -141,6 +182,9 @@ impl FileStore {
         let corrupt = |detail: String| StoreError::Corrupt { key: key.to_owned(), detail };
         let content: FileContent = serde_json::from_slice(&bytes)
             .map_err(|error| corrupt(format!("not JSON at line {}", error.line())))?;
+        if content.key.as_deref().is_some_and(|stored| stored != key) {
+            return Err(corrupt("the file holds the record of another key".into()));
+        }
         let record_bytes =
             serde_json::to_vec(&content.record).map_err(|_| corrupt("unreadable".into()))?;
         let record = TokenRecord::from_json(&record_bytes).map_err(corrupt)?;
@@ -165,17 +209,56 @@ impl FileStore {
         record: &TokenRecord,
         expected: Option<u64>,
     ) -> Result<u64, StoreError> {
-        let (path, lock, _) = self.paths(key)?;
-        let _lock = Self::lock_file(&lock, self.lock_timeout)?;
-        let found = Self::read(key, &path)?.map(|stored| stored.version);
+        let paths = self.paths(key)?;
+        let _lock = Self::lock_file(&paths.save_lock, self.lock_timeout)?;
+        let found = Self::read(key, &paths)?.map(|stored| stored.version);
         if found != expected {
             return Err(StoreError::Conflict { expected, found });
         }
         let version = found.map_or(1, |version| version + 1);
         let record = serde_json::from_slice(&record.to_json())
             .map_err(|error| StoreError::Other(Box::new(error)))?;
-        self.write(&path, &FileContent { version, record })?;
+        self.write(&paths.record, &FileContent { key: Some(key.to_owned()), version, record })?;
+        // The record now lives under its new name only.
+        remove_if_present(&paths.legacy)?;
         Ok(version)
+    }
+}
+
+/// Removes a file; whether there was one.
+fn remove_if_present(path: &Path) -> Result<bool, StoreError> {
+    match fs::remove_file(path) {
+        Ok(()) => Ok(true),
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => Ok(false),
+        Err(error) => Err(error.into()),
+    }
+}
+
+/// Makes `dir` reachable by its owner only, or says why it cannot be.
+#[cfg(unix)]
+fn make_private(dir: &Path) -> Result<(), StoreError> {
+    use std::os::unix::fs::PermissionsExt as _;
+    let mode = fs::metadata(dir)?.permissions().mode() & 0o777;
+    if mode & 0o077 == 0 {
+        return Ok(());
+    }
+    match fs::set_permissions(dir, fs::Permissions::from_mode(mode & 0o700)) {
+        Ok(()) => {
+            tracing::warn!(
+                target: "cb_client",
+                dir = %dir.display(),
+                "the token directory was reachable by other users (mode {mode:o}); made it 0700"
+            );
+            Ok(())
+        }
+        Err(error) => Err(StoreError::Io(std::io::Error::new(
+            std::io::ErrorKind::PermissionDenied,
+            format!(
+                "the token directory {} is reachable by other users (mode {mode:o}) and could \
+                 not be made private ({error}); use a directory only this user can read",
+                dir.display()
+            ),
+        ))),
     }
 }
 
@@ -189,9 +272,9 @@ async fn blocking<T: Send + 'static>(
 impl TokenStore for FileStore {
     fn load<'a>(&'a self, key: &'a str) -> BoxFuture<'a, Result<Option<Stored>, StoreError>> {
         Box::pin(async move {
-            let (path, _, _) = self.paths(key)?;
+            let paths = self.paths(key)?;
             let key = key.to_owned();
-            blocking(move || FileStore::read(&key, &path)).await
+            blocking(move || FileStore::read(&key, &paths)).await
         })
     }
 
@@ -209,14 +292,13 @@ impl TokenStore for FileStore {
 
     fn delete<'a>(&'a self, key: &'a str) -> BoxFuture<'a, Result<(), StoreError>> {
         Box::pin(async move {
-            let (path, lock, _) = self.paths(key)?;
+            let paths = self.paths(key)?;
             let (dir, timeout) = (self.dir.clone(), self.lock_timeout);
             blocking(move || {
-                let _lock = FileStore::lock_file(&lock, timeout)?;
-                match fs::remove_file(&path) {
-                    Ok(()) => File::open(dir.as_path())?.sync_all()?,
-                    Err(error) if error.kind() == std::io::ErrorKind::NotFound => {}
-                    Err(error) => return Err(error.into()),
+                let _lock = FileStore::lock_file(&paths.save_lock, timeout)?;
+                let removed = remove_if_present(&paths.record)? | remove_if_present(&paths.legacy)?;
+                if removed {
+                    File::open(dir.as_path())?.sync_all()?;
                 }
                 Ok(())
             })
@@ -226,7 +308,7 @@ impl TokenStore for FileStore {
 
     fn lock_refresh<'a>(&'a self, key: &'a str) -> BoxFuture<'a, Result<RefreshLock, StoreError>> {
         Box::pin(async move {
-            let (_, _, refresh_lock) = self.paths(key)?;
+            let refresh_lock = self.paths(key)?.refresh_lock;
             let timeout = self.lock_timeout;
             // If this future is dropped while waiting, the blocking task
             // still finishes, and the lock it may then get is released when
@@ -258,14 +340,79 @@ mod tests {
         }
     }
 
+    /// The name of `key`'s record file.
+    fn record_name(key: &str) -> String {
+        format!("{}.json", FileStore::file_stem(key).unwrap())
+    }
+
     #[test]
-    fn keys_cannot_escape_the_directory() {
-        assert_eq!(FileStore::file_stem("user-42").unwrap(), "user-42");
-        assert_eq!(FileStore::file_stem("a@b.c").unwrap(), "a%40b.c");
-        assert_eq!(FileStore::file_stem("../x").unwrap(), "%2E.%2Fx");
-        assert_eq!(FileStore::file_stem("/etc/passwd").unwrap(), "%2Fetc%2Fpasswd");
+    fn file_names_are_safe_on_every_file_system() {
+        let stems: Vec<String> =
+            ["user-42", "Alice", "alice", "../x", "/etc/passwd", "con", "u.refresh"]
+                .iter()
+                .map(|key| FileStore::file_stem(key).unwrap())
+                .collect();
+        for stem in &stems {
+            assert_eq!(stem.len(), 64);
+            assert!(
+                stem.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)),
+                "{stem}"
+            );
+        }
+        let distinct: std::collections::HashSet<_> = stems.iter().collect();
+        assert_eq!(distinct.len(), stems.len(), "case and lock-like keys stay apart");
         assert!(FileStore::file_stem("").is_err());
         assert!(FileStore::file_stem(&"k".repeat(201)).is_err());
+    }
+
+    #[tokio::test]
+    async fn keys_that_differ_in_case_keep_their_own_records() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = FileStore::new(dir.path()).unwrap();
+        store.save("Alice", &record("upper"), None).await.unwrap();
+        store.save("alice", &record("lower"), None).await.unwrap();
+        let upper = store.load("Alice").await.unwrap().unwrap();
+        assert_eq!(upper.record.access_token.expose_secret(), "upper");
+        let lower = store.load("alice").await.unwrap().unwrap();
+        assert_eq!(lower.record.access_token.expose_secret(), "lower");
+        // A file moved under another key's name is refused, not served.
+        fs::copy(dir.path().join(record_name("Alice")), dir.path().join(record_name("alice")))
+            .unwrap();
+        let error = store.load("alice").await.unwrap_err();
+        assert!(matches!(error, StoreError::Corrupt { .. }), "{error}");
+    }
+
+    #[tokio::test]
+    async fn records_under_legacy_names_are_read_and_moved_on_save() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = FileStore::new(dir.path()).unwrap();
+        let legacy = serde_json::json!({
+            "version": 4,
+            "record": serde_json::from_slice::<serde_json::Value>(&record("old").to_json()).unwrap(),
+        });
+        fs::write(dir.path().join("a%40b.c.json"), legacy.to_string()).unwrap();
+        let stored = store.load("a@b.c").await.unwrap().unwrap();
+        assert_eq!((stored.version, stored.record.access_token.expose_secret()), (4, "old"));
+        assert_eq!(store.save("a@b.c", &record("new"), Some(4)).await.unwrap(), 5);
+        assert!(!dir.path().join("a%40b.c.json").exists());
+        assert_eq!(store.load("a@b.c").await.unwrap().unwrap().version, 5);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_directory_others_can_reach_is_made_private_or_refused() {
+        use std::os::unix::fs::PermissionsExt as _;
+        let dir = tempfile::tempdir().unwrap();
+        fs::set_permissions(dir.path(), fs::Permissions::from_mode(0o755)).unwrap();
+        FileStore::new(dir.path()).unwrap();
+        let mode = fs::metadata(dir.path()).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o700);
+        // A directory whose mode cannot be changed is refused.
+        #[cfg(target_os = "linux")]
+        {
+            let error = FileStore::new("/proc/self").unwrap_err();
+            assert!(error.to_string().contains("reachable by other users"), "{error}");
+        }
     }
 
     #[tokio::test]
@@ -284,7 +431,7 @@ mod tests {
         {
             use std::os::unix::fs::PermissionsExt as _;
             let mode = |path: &Path| fs::metadata(path).unwrap().permissions().mode() & 0o777;
-            assert_eq!(mode(&store.dir().join("u.json")), 0o600);
+            assert_eq!(mode(&store.dir().join(record_name("u"))), 0o600);
             assert_eq!(mode(store.dir()), 0o700);
         }
         // Nothing but the record and its lock is left behind.
@@ -293,7 +440,8 @@ mod tests {
             .map(|e| e.unwrap().file_name().into_string().unwrap())
             .collect();
         names.sort();
-        assert_eq!(names, ["u.json", "u.lock"]);
+        let stem = FileStore::file_stem("u").unwrap();
+        assert_eq!(names, [format!("{stem}.json"), format!("{stem}.lock")]);
 
         store.delete("u").await.unwrap();
         store.delete("u").await.unwrap();
@@ -304,8 +452,11 @@ mod tests {
     async fn a_corrupt_file_is_a_typed_error() {
         let dir = tempfile::tempdir().unwrap();
         let store = FileStore::new(dir.path()).unwrap();
-        fs::write(dir.path().join("u.json"), b"{\"version\":1,\"record\":{\"access_token\":\"sec")
-            .unwrap();
+        fs::write(
+            dir.path().join(record_name("u")),
+            b"{\"version\":1,\"record\":{\"access_token\":\"sec",
+        )
+        .unwrap();
         let error = store.load("u").await.unwrap_err();
         assert!(matches!(error, StoreError::Corrupt { .. }), "{error}");
         assert!(!error.to_string().contains("sec\""), "{error}");
