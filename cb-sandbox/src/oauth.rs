@@ -297,24 +297,42 @@ fn oauth_error(status: StatusCode, error: &str, description: &str) -> Response {
         .into_response()
 }
 
-/// The client a token or revoke request authenticates as: from the form, or
-/// from HTTP Basic.
-fn client_credentials(headers: &HeaderMap, params: &Params) -> Option<(String, String)> {
+/// The client a token or revoke request authenticates as, as candidate
+/// `(id, secret)` pairs: from the form, or from HTTP Basic.
+///
+/// RFC 6749 section 2.3.1 has Basic credentials form-urlencoded before
+/// base64 (as the `oauth2` crate does), so `+`, `/`, `=` and `:` in a secret
+/// arrive escaped. Clients that skip that step are common too, so the raw
+/// reading is tried as well.
+fn client_credentials(headers: &HeaderMap, params: &Params) -> Vec<(String, String)> {
     let id = params.one("client_id").ok().flatten();
     let secret = params.one("client_secret").ok().flatten();
     if let (Some(id), Some(secret)) = (id, secret) {
-        return Some((id.to_owned(), secret.to_owned()));
+        return vec![(id.to_owned(), secret.to_owned())];
     }
-    let basic = headers.get(header::AUTHORIZATION)?.to_str().ok()?.strip_prefix("Basic ")?;
-    let decoded = String::from_utf8(STANDARD.decode(basic).ok()?).ok()?;
-    let (id, secret) = decoded.split_once(':')?;
-    Some((id.to_owned(), secret.to_owned()))
+    let basic = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.strip_prefix("Basic "))
+        .and_then(|basic| STANDARD.decode(basic.trim()).ok())
+        .and_then(|bytes| String::from_utf8(bytes).ok());
+    let Some((id, secret)) = basic.as_deref().and_then(|basic| basic.split_once(':')) else {
+        return Vec::new();
+    };
+    let form_decoded = |part: &str| -> String {
+        url::form_urlencoded::parse(format!("v={part}").as_bytes())
+            .next()
+            .map(|(_, value)| value.into_owned())
+            .unwrap_or_default()
+    };
+    vec![(form_decoded(id), form_decoded(secret)), (id.to_owned(), secret.to_owned())]
 }
 
 fn authenticate_client(world: &World, headers: &HeaderMap, params: &Params) -> Option<String> {
-    let (id, secret) = client_credentials(headers, params)?;
-    let client = world.clients.get(&id)?;
-    (client.secret == secret).then_some(id)
+    client_credentials(headers, params).into_iter().find_map(|(id, secret)| {
+        let client = world.clients.get(&id)?;
+        (client.secret == secret).then_some(id)
+    })
 }
 
 /// `POST /oauth2/token`.

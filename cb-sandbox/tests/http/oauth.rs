@@ -314,3 +314,34 @@ async fn a_denial_redirects_with_access_denied_and_the_state() {
     assert!(pairs.contains(&("state".into(), STATE.into())));
     assert!(!pairs.iter().any(|(name, _)| name == "code"));
 }
+
+#[tokio::test]
+async fn http_basic_credentials_are_form_urlencoded_as_rfc_6749_says() {
+    let env = Env::new().await;
+    let secret = "s+e/c=r:t %ret";
+    env.sandbox.register_client("odd-client", secret, [REDIRECT_URI]);
+    let encode =
+        |text: &str| url::form_urlencoded::byte_serialize(text.as_bytes()).collect::<String>();
+    let attempt = |id: String, secret: String| {
+        env.http
+            .post(env.url("/oauth2/token"))
+            .basic_auth(id, Some(secret))
+            .form(&[("grant_type", "refresh_token"), ("refresh_token", "not-a-token")])
+            .send()
+    };
+    // The client authenticates, so the answer is about the grant.
+    for (id, secret) in
+        [(encode("odd-client"), encode(secret)), ("odd-client".to_owned(), secret.to_owned())]
+    {
+        let response = attempt(id, secret).await.unwrap();
+        let status = response.status();
+        let body: serde_json::Value = response.json().await.unwrap();
+        assert_eq!((status, error_id_of(&body)), (StatusCode::BAD_REQUEST, "invalid_grant"));
+    }
+    let response = attempt("odd-client".into(), encode("wrong+secret")).await.unwrap();
+    assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+}
+
+fn error_id_of(body: &serde_json::Value) -> &str {
+    body["error"].as_str().unwrap_or_default()
+}
