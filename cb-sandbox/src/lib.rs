@@ -163,8 +163,10 @@ impl Sandbox {
         self.shared.world(|world| {
             let primary = !world.accounts.values().any(|account| account.user_id == user);
             let id = world.add_account(user, &format!("{currency} Wallet"), currency, primary);
-            if balance > Decimal::ZERO {
-                world.fund(&id, balance);
+            // A balance out of `Decimal`'s range with what is already
+            // outside is left unfunded rather than half-recorded.
+            if balance > Decimal::ZERO && world.fund(&id, balance).is_err() {
+                tracing::warn!(target: "cb_sandbox", "add_account: the balance is out of range");
             }
             id
         })

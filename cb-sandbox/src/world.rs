@@ -40,6 +40,11 @@ pub(crate) fn convert(amount: Decimal, from: &str, to: &str) -> Option<Decimal> 
     Some(value.round_dp(8).normalize())
 }
 
+/// A movement of money that would take a balance or an outside total out
+/// of `Decimal`'s range.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct OutOfRange;
+
 /// A client registered with the sandbox, as with Coinbase's developer console.
 #[derive(Clone, Debug)]
 pub(crate) struct RegisteredClient {
@@ -371,14 +376,45 @@ impl World {
         self.next_seq
     }
 
+    /// Checks that moving these amounts keeps every balance and every
+    /// outside total in range, before anything moves: an operation moves
+    /// all of its money or none of it.
+    pub(crate) fn check_movement(
+        &self,
+        accounts: &[(&str, Decimal)],
+        outside: &[(&str, Decimal)],
+    ) -> Result<(), OutOfRange> {
+        let mut balances: HashMap<&str, Decimal> = HashMap::new();
+        for &(account, amount) in accounts {
+            let current = balances
+                .get(account)
+                .copied()
+                .unwrap_or_else(|| self.accounts.get(account).map_or(Decimal::ZERO, |a| a.balance));
+            balances.insert(account, current.checked_add(amount).ok_or(OutOfRange)?);
+        }
+        let mut totals: HashMap<&str, Decimal> = HashMap::new();
+        for &(currency, amount) in outside {
+            let current = totals
+                .get(currency)
+                .copied()
+                .unwrap_or_else(|| self.outside.get(currency).copied().unwrap_or_default());
+            totals.insert(currency, current.checked_add(amount).ok_or(OutOfRange)?);
+        }
+        Ok(())
+    }
+
     /// Moves money on one account and records it as a transaction. The
-    /// caller has checked the account exists and, for debits, the funds.
+    /// caller has checked the account exists, the funds for debits, and
+    /// the whole movement with [`check_movement`](Self::check_movement).
     pub(crate) fn post(&mut self, entry: NewTransaction) -> String {
         let now = self.now();
         let seq = self.seq();
         let id = new_id();
         if let Some(account) = self.accounts.get_mut(&entry.account_id) {
-            account.balance += entry.amount;
+            match account.balance.checked_add(entry.amount) {
+                Some(balance) => account.balance = balance,
+                None => tracing::error!(target: "cb_sandbox", "an unchecked movement overflowed"),
+            }
             account.updated_at = now;
         }
         self.transactions.insert(
@@ -406,7 +442,11 @@ impl World {
 
     /// Records money leaving the sandbox (`amount` > 0) or entering it.
     pub(crate) fn outside(&mut self, currency: &str, amount: Decimal) {
-        *self.outside.entry(currency.to_owned()).or_default() += amount;
+        let total = self.outside.entry(currency.to_owned()).or_default();
+        match total.checked_add(amount) {
+            Some(sum) => *total = sum,
+            None => tracing::error!(target: "cb_sandbox", "an unchecked movement overflowed"),
+        }
     }
 
     /// The user's account in `currency`, made if they have none.
@@ -506,16 +546,18 @@ impl World {
     }
 
     /// Gives an account money from outside the sandbox, as a `receive`.
-    pub(crate) fn fund(&mut self, account_id: &str, amount: Decimal) {
+    pub(crate) fn fund(&mut self, account_id: &str, amount: Decimal) -> Result<(), OutOfRange> {
         let Some(currency) = self.accounts.get(account_id).map(|a| a.currency.clone()) else {
-            return;
+            return Ok(());
         };
+        self.check_movement(&[(account_id, amount)], &[(&currency, -amount)])?;
         self.outside(&currency, -amount);
         self.post(NewTransaction {
             description: Some("Sandbox funding".to_owned()),
             counterparty: Some("sandbox".to_owned()),
             ..NewTransaction::new(account_id, "receive", "completed", amount, &currency)
         });
+        Ok(())
     }
 
     /// The send limit's window that contains `now`: the current UTC day,

@@ -43,6 +43,10 @@ impl ApiError {
         ApiError::new(StatusCode::BAD_REQUEST, "validation_error", message)
     }
 
+    pub(crate) fn out_of_range() -> Self {
+        ApiError::validation("The amount is out of range for the balances it would change")
+    }
+
     pub(crate) fn param_required(name: &str) -> Self {
         ApiError::new(StatusCode::BAD_REQUEST, "param_required", format!("{name} is required"))
     }
@@ -361,4 +365,10 @@ pub(crate) fn paginate(api: &Api, mut items: Vec<Item>) -> Result<(Vec<Value>, V
     });
     let page = items.drain(start..end).map(|item| item.json).collect();
     Ok((page, pagination))
+}
+
+impl From<crate::world::OutOfRange> for ApiError {
+    fn from(_: crate::world::OutOfRange) -> Self {
+        ApiError::out_of_range()
+    }
 }

@@ -206,6 +206,13 @@ fn execute(world: &mut World, id: &str) -> Result<(), ApiError> {
     {
         return Err(ApiError::validation("Insufficient funds in the payment method"));
     }
+    let mut legs = vec![(trade.account_id.as_str(), account_delta)];
+    let mut outside = vec![(trade.currency.as_str(), -account_delta)];
+    if let Some(wallet) = &method.account_id {
+        legs.push((wallet.as_str(), method_delta));
+        outside.push((trade.total_currency.as_str(), -method_delta));
+    }
+    world.check_movement(&legs, &outside)?;
     let tx = world.post(NewTransaction::new(
         &trade.account_id,
         kind_name,

@@ -167,14 +167,16 @@ fn send(world: &mut World, session: &Session, api: &Api, account: &str, body: &V
             let counted = convert(amount, currency, &limit.currency)
                 .ok_or_else(|| ApiError::validation(format!("Unsupported currency {currency}")))?;
             let since = world.limit_window_start(limit.period);
-            let used: Decimal = world
+            let used = world
                 .transactions
                 .values()
                 .filter(|tx| tx.authorization_id.as_deref() == Some(authorization.id.as_str()))
                 .filter(|tx| tx.created_at >= since && tx.status != "canceled")
                 .filter_map(|tx| tx.limit_amount)
-                .sum();
-            if used + counted > limit.amount {
+                .try_fold(Decimal::ZERO, Decimal::checked_add)
+                .ok_or_else(ApiError::out_of_range)?;
+            let total = used.checked_add(counted).ok_or_else(ApiError::out_of_range)?;
+            if total > limit.amount {
                 // Coinbase's reference names no error id for this; the
                 // sandbox answers one of its own so that clients can tell
                 // it from other validation errors without reading text.
@@ -200,9 +202,16 @@ fn send(world: &mut World, session: &Session, api: &Api, account: &str, body: &V
         .values()
         .find(|user| user.email.eq_ignore_ascii_case(&to))
         .map(|u| u.id.clone());
-    match recipient {
-        Some(user) => {
-            let credit_account = world.account_in(&user, &source.currency);
+    let credit_account = recipient.map(|user| world.account_in(&user, &source.currency));
+    let mut legs = vec![(source.id.as_str(), -debit)];
+    let mut outside = Vec::new();
+    match &credit_account {
+        Some(account) => legs.push((account.as_str(), debit)),
+        None => outside.push((source.currency.as_str(), debit)),
+    }
+    world.check_movement(&legs, &outside)?;
+    match credit_account {
+        Some(credit_account) => {
             let sender = world.users.get(session.user_id()).map(|u| u.email.clone());
             world.post(NewTransaction {
                 counterparty: sender,
@@ -289,6 +298,7 @@ fn transfer(world: &mut World, session: &Session, account: &str, body: &Value) -
     if source.balance < amount {
         return Err(ApiError::validation("Insufficient funds"));
     }
+    world.check_movement(&[(target.id.as_str(), amount), (source.id.as_str(), -amount)], &[])?;
     let description = string_param(body, "description").map(str::to_owned);
     world.post(NewTransaction {
         counterparty: Some(source.id.clone()),
@@ -362,6 +372,16 @@ pub(crate) async fn complete_request(
             let from = world.account_in(&payer, &tx.currency);
             (world.accounts.get(&from)?.balance >= tx.amount).then_some(from)
         });
+        match &paid_by_payer {
+            Some(from) => world.check_movement(
+                &[(from.as_str(), -tx.amount), (tx.account_id.as_str(), tx.amount)],
+                &[],
+            )?,
+            None => world.check_movement(
+                &[(tx.account_id.as_str(), tx.amount)],
+                &[(tx.currency.as_str(), -tx.amount)],
+            )?,
+        }
         match paid_by_payer {
             Some(from) => {
                 world.post(NewTransaction {
@@ -377,7 +397,8 @@ pub(crate) async fn complete_request(
             stored.updated_at = now;
         }
         if let Some(account) = world.accounts.get_mut(&tx.account_id) {
-            account.balance += tx.amount;
+            // Checked above, with the payer's side.
+            account.balance = account.balance.checked_add(tx.amount).unwrap_or(account.balance);
         }
         let tx =
             world.transactions.get(&tx.id).ok_or_else(|| ApiError::not_found("Transaction"))?;

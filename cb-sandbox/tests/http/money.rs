@@ -289,3 +289,64 @@ async fn amounts_are_decimal_strings_never_floats() {
         assert!(account["balance"]["amount"].is_string(), "{account}");
     }
 }
+
+#[tokio::test]
+async fn amounts_out_of_decimal_range_are_refused_whole_and_the_sandbox_goes_on() {
+    let env = Env::new().await;
+    let usd = env.account("USD");
+    let scopes = "wallet:payment-methods:read,wallet:deposits:create,wallet:transactions:request";
+    let tokens = env.tokens(scopes).await;
+    let (_, methods) = env.get("/v2/payment-methods", &tokens.access).await;
+    let bank = methods["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["type"] == "ach_bank_account")
+        .unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let huge = Decimal::MAX.to_string();
+    let ledger = env.sandbox.ledger().len();
+
+    let deposit = json!({ "amount": huge, "currency": "USD", "payment_method": bank });
+    let (status, reply) = env
+        .api(Method::POST, &format!("/v2/accounts/{usd}/deposits"), &tokens.access, Some(deposit))
+        .await;
+    assert_eq!(
+        (status, error_id(&reply)),
+        (StatusCode::BAD_REQUEST, "validation_error"),
+        "{reply}"
+    );
+
+    let request =
+        json!({ "type": "request", "to": "payer@example.com", "amount": huge, "currency": "USD" });
+    let (status, created) = env
+        .api(
+            Method::POST,
+            &format!("/v2/accounts/{usd}/transactions"),
+            &tokens.access,
+            Some(request),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    let id = created["data"]["id"].as_str().unwrap();
+    let path = format!("/v2/accounts/{usd}/transactions/{id}/complete");
+    // The outside world has paid in 1000 USD already: paying MAX more
+    // would overflow its total.
+    let (status, reply) = env.api(Method::POST, &path, &tokens.access, Some(json!({}))).await;
+    assert_eq!(
+        (status, error_id(&reply)),
+        (StatusCode::BAD_REQUEST, "validation_error"),
+        "{reply}"
+    );
+
+    // Nothing half-made, money still adds up, and the next request works.
+    assert_eq!(env.sandbox.ledger().len(), ledger + 1, "only the pending request was recorded");
+    let balance =
+        env.sandbox.accounts(&env.user).into_iter().find(|a| a.currency == "USD").unwrap();
+    assert_eq!(balance.balance, Decimal::new(100_000, 2));
+    assert_money_is_conserved(&env, &[&env.user]);
+    let (status, _) = env.get("/v2/payment-methods", &tokens.access).await;
+    assert_eq!(status, StatusCode::OK);
+}
