@@ -157,14 +157,27 @@ impl Api {
         if let Some(scope) = scope {
             self.slot.set(scope);
         }
+        self.call_with_any(scope.as_slice(), handle)
+    }
+
+    /// As [`call`](Self::call), for a route that each of `scopes` opens
+    /// (which one depends on the body): a caller with none of them is
+    /// refused before the body is looked at.
+    pub(crate) fn call_with_any(
+        &self,
+        scopes: &[&'static str],
+        handle: impl FnOnce(&mut World, &Session) -> ApiResult,
+    ) -> Response {
         let result = self.shared.world(|world| {
             let session = self.authenticate(world)?;
             rate_limit(world, session.user_id())?;
-            if let Some(scope) = scope.filter(|scope| !session.authorization.has_scope(scope)) {
+            let permitted = scopes.is_empty()
+                || scopes.iter().any(|scope| session.authorization.has_scope(scope));
+            if !permitted {
                 return Err(ApiError::new(
                     StatusCode::FORBIDDEN,
                     "invalid_scope",
-                    format!("Invalid scope: this request needs {scope}"),
+                    format!("Invalid scope: this request needs {}", scopes.join(" or ")),
                 ));
             }
             transactions::settle(world);

@@ -105,9 +105,13 @@ pub(crate) async fn show(api: Api, Path((account, id)): Path<(String, String)>) 
 /// `POST /v2/accounts/:id/transactions`: `type` is `send`, `transfer` or
 /// `request`, each with its own scope.
 pub(crate) async fn create(api: Api, Path(account): Path<String>, body: Bytes) -> Response {
+    // As at Coinbase, the token and its scope are checked before the body:
+    // a caller that may not use this route learns nothing from its body.
+    const ANY: [&str; 3] =
+        [catalogue::SEND, "wallet:transactions:transfer", "wallet:transactions:request"];
     let parsed = match json_body(&body) {
         Ok(body) => body,
-        Err(error) => return api.call(None, |_, _| Err(error)),
+        Err(error) => return api.call_with_any(&ANY, |_, _| Err(error)),
     };
     match string_param(&parsed, "type") {
         Some("send") => api.call(Some(catalogue::SEND), |world, session| {
@@ -119,9 +123,10 @@ pub(crate) async fn create(api: Api, Path(account): Path<String>, body: Bytes) -
         Some("request") => api.call(Some("wallet:transactions:request"), |world, session| {
             request(world, session, &account, &parsed)
         }),
-        Some(_) => api
-            .call(None, |_, _| Err(ApiError::validation("type must be send, transfer or request"))),
-        None => api.call(None, |_, _| Err(ApiError::param_required("type"))),
+        Some(_) => api.call_with_any(&ANY, |_, _| {
+            Err(ApiError::validation("type must be send, transfer or request"))
+        }),
+        None => api.call_with_any(&ANY, |_, _| Err(ApiError::param_required("type"))),
     }
 }
 

@@ -469,3 +469,37 @@ async fn payment_method_limits_need_their_own_scope() {
     let (_, body) = env.get("/v2/payment-methods", &limits.access).await;
     assert_eq!(body["data"][0]["limits"]["buy"][0]["period_in_days"], 7);
 }
+
+#[tokio::test]
+async fn the_token_and_scope_are_checked_before_the_body() {
+    let env = Env::new().await;
+    let usd = env.account("USD");
+    let path = env.url(&format!("/v2/accounts/{usd}/transactions"));
+    let post = |token: String, body: &'static str| {
+        env.http
+            .post(path.clone())
+            .bearer_auth(token)
+            .header("CB-VERSION", "2024-01-01")
+            .header("Content-Type", "application/json")
+            .body(body)
+            .send()
+    };
+    let status_and_id = |response: reqwest::Response| async move {
+        let status = response.status();
+        let body: serde_json::Value = response.json().await.unwrap();
+        (status, body["errors"][0]["id"].as_str().unwrap_or_default().to_owned())
+    };
+    // No token: 401, whatever the body.
+    let answer = status_and_id(post("nope".into(), "not json").await.unwrap()).await;
+    assert_eq!(answer, (StatusCode::UNAUTHORIZED, "invalid_token".to_owned()));
+    // A token without any scope of this route: 403, whatever the body.
+    let reader = env.tokens("wallet:accounts:read").await;
+    for body in ["not json", "{}", r#"{"type":"teleport"}"#] {
+        let answer = status_and_id(post(reader.access.clone(), body).await.unwrap()).await;
+        assert_eq!(answer, (StatusCode::FORBIDDEN, "invalid_scope".to_owned()), "{body}");
+    }
+    // With a scope of the route, the body is read: 400.
+    let sender = env.tokens("wallet:transactions:request").await;
+    let answer = status_and_id(post(sender.access.clone(), "not json").await.unwrap()).await;
+    assert_eq!(answer, (StatusCode::BAD_REQUEST, "invalid_request".to_owned()));
+}
