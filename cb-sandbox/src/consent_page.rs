@@ -12,7 +12,7 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 
 use crate::oauth::{AuthorizeError, AuthorizeRequest, Params};
 use crate::server::Shared;
-use crate::world::World;
+use crate::world::{CONSENT_LIFETIME, PendingConsent, World};
 
 /// Replaced by the id of the stored request once the page is rendered.
 pub(crate) const FORM_ID: &str = "{{consent-id}}";
@@ -104,7 +104,11 @@ pub(crate) async fn submit(State(shared): State<Shared>, body: Bytes) -> Respons
     let params = Params::parse(std::str::from_utf8(&body).unwrap_or(""));
     shared.world(|world| {
         let id = params.one("consent").ok().flatten().unwrap_or("");
-        let Some(request) = world.consents.remove(id) else {
+        let now = world.now();
+        let pending = world.consents.remove(id).filter(|pending| {
+            pending.created_at.checked_add(CONSENT_LIFETIME).is_some_and(|end| end > now)
+        });
+        let Some(PendingConsent { request, .. }) = pending else {
             return error(&AuthorizeError::new("This consent form expired or was already used"))
                 .into_response();
         };

@@ -91,7 +91,7 @@ impl ScopeSlot {
 }
 
 /// How many request records the sandbox keeps.
-const MAX_RECORDS: usize = 100_000;
+const MAX_RECORDS: usize = 10_000;
 
 /// The layer around every route.
 pub(crate) async fn layer(
@@ -146,7 +146,13 @@ pub(crate) async fn layer(
         if world.requests.len() >= MAX_RECORDS {
             world.requests.drain(..MAX_RECORDS / 2);
         }
-        world.requests.push(RequestRecord { method: method.clone(), route, required_scope, status })
+        world.requests.push(RequestRecord {
+            method: method.clone(),
+            route,
+            required_scope,
+            status,
+        });
+        world.tick();
     });
     let dropped = if matches!(fault, Some(Fault::DropAfterProcessing)) { " (dropped)" } else { "" };
     tracing::info!(

@@ -239,7 +239,7 @@ impl Sandbox {
         self.shared.world(|world| world.stats)
     }
 
-    /// The requests answered so far (the most recent 50,000 to 100,000 in a
+    /// The requests answered so far (the most recent 5,000 to 10,000 in a
     /// long run), with the scope each needed.
     pub fn requests(&self) -> Vec<RequestRecord> {
         self.shared.world(|world| world.requests.clone())

@@ -17,8 +17,8 @@ use url::Url;
 use crate::catalogue;
 use crate::server::Shared;
 use crate::world::{
-    AccessToken, Authorization, CodeGrant, PkceMethod, RefreshToken, SendLimit, World, is_fiat,
-    new_id, new_secret,
+    AccessToken, Authorization, CodeGrant, PendingConsent, PkceMethod, RefreshToken, SendLimit,
+    World, is_fiat, new_id, new_secret,
 };
 
 /// A validated request to the authorize endpoint, waiting for consent.
@@ -286,7 +286,8 @@ pub(crate) async fn authorize(State(shared): State<Shared>, RawQuery(query): Raw
         }
         let page = crate::consent_page::render(world, &user, &request);
         let id = new_secret();
-        world.consents.insert(id.clone(), request);
+        let (created_at, seq) = (world.now(), world.seq());
+        world.consents.insert(id.clone(), PendingConsent { request, created_at, seq });
         Html(page.replace(crate::consent_page::FORM_ID, &id)).into_response()
     })
 }
@@ -420,6 +421,7 @@ fn token_grant(
         }
         "refresh_token" => {
             let token = value("refresh_token").ok_or(bad_request("Missing refresh_token"))?;
+            let now = world.now();
             let refresh = world
                 .refresh_tokens
                 .get_mut(token)
@@ -436,6 +438,7 @@ fn token_grant(
                 return Err(invalid_grant("The refresh token belongs to another client"));
             }
             refresh.spent = true;
+            refresh.spent_at = Some(now);
             world.stats.refreshes += 1;
             authorization.id.clone()
         }
@@ -474,7 +477,11 @@ fn issue_tokens(world: &mut World, authorization_id: &str) -> Response {
         let refresh = new_secret();
         world.refresh_tokens.insert(
             refresh.clone(),
-            RefreshToken { authorization_id: authorization_id.to_owned(), spent: false },
+            RefreshToken {
+                authorization_id: authorization_id.to_owned(),
+                spent: false,
+                spent_at: None,
+            },
         );
         body["refresh_token"] = refresh.into();
     }

@@ -250,6 +250,16 @@ pub(crate) struct AccessToken {
 pub(crate) struct RefreshToken {
     pub(crate) authorization_id: String,
     pub(crate) spent: bool,
+    /// When it was spent, so that it can be forgotten a while later.
+    pub(crate) spent_at: Option<OffsetDateTime>,
+}
+
+/// An authorize request waiting on the HTML consent page.
+#[derive(Clone, Debug)]
+pub(crate) struct PendingConsent {
+    pub(crate) request: crate::oauth::AuthorizeRequest,
+    pub(crate) created_at: OffsetDateTime,
+    pub(crate) seq: u64,
 }
 
 /// A two-factor challenge: the code, and the request it unlocks.
@@ -311,7 +321,7 @@ pub(crate) struct World {
     pub(crate) access_tokens: HashMap<String, AccessToken>,
     pub(crate) refresh_tokens: HashMap<String, RefreshToken>,
     /// Authorize requests waiting on the HTML consent page, by form id.
-    pub(crate) consents: HashMap<String, crate::oauth::AuthorizeRequest>,
+    pub(crate) consents: HashMap<String, PendingConsent>,
     pub(crate) two_factor: HashMap<String, TwoFactorChallenge>,
     /// Sends by `idem`, keyed by account and idem: the transaction, and the
     /// fingerprint of the request that made it.
@@ -329,6 +339,41 @@ pub(crate) struct World {
     pub(crate) stats: Stats,
     pub(crate) requests: Vec<RequestRecord>,
     pub(crate) faults: FaultPlan,
+    /// Requests since the last [`prune`](World::prune).
+    since_prune: u32,
+}
+
+/// How long a consent page's form stays usable.
+pub(crate) const CONSENT_LIFETIME: time::Duration = time::Duration::minutes(30);
+/// How long the sandbox remembers a code, token or challenge after it can
+/// no longer be used (so that it can still tell "expired" or "spent" from
+/// "unknown"), in its own time.
+const FORGET_AFTER: time::Duration = time::Duration::DAY;
+/// The most of each kind of credential kept at once, whatever the clock
+/// says: a flood of abandoned consent pages or exchanges cannot grow memory
+/// without bound. The oldest go first.
+const MAX_PENDING_CONSENTS: usize = 10_000;
+const MAX_CODES: usize = 10_000;
+const MAX_TOKENS: usize = 100_000;
+/// Requests between two prunes.
+const PRUNE_EVERY: u32 = 256;
+
+/// Removes the entries of `map` beyond `max`, oldest (smallest `age`) first.
+fn keep_newest<K: Clone + Eq + std::hash::Hash, V, A: Ord>(
+    map: &mut HashMap<K, V>,
+    max: usize,
+    age: impl Fn(&V) -> A,
+) {
+    if map.len() <= max {
+        return;
+    }
+    let mut by_age: Vec<(A, K)> =
+        map.iter().map(|(key, value)| (age(value), key.clone())).collect();
+    by_age.sort_by(|a, b| a.0.cmp(&b.0));
+    let excess = map.len() - max;
+    for (_, key) in by_age.into_iter().take(excess) {
+        map.remove(&key);
+    }
 }
 
 impl World {
@@ -360,6 +405,7 @@ impl World {
             stats: Stats::default(),
             requests: Vec::new(),
             faults: FaultPlan::default(),
+            since_prune: 0,
         }
     }
 
@@ -368,6 +414,52 @@ impl World {
     pub(crate) fn now(&self) -> OffsetDateTime {
         let now = OffsetDateTime::now_utc() + self.clock_offset;
         now.replace_nanosecond(0).unwrap_or(now)
+    }
+
+    /// Counts a request, and every [`PRUNE_EVERY`] requests forgets what
+    /// can no longer be used.
+    pub(crate) fn tick(&mut self) {
+        self.since_prune += 1;
+        if self.since_prune >= PRUNE_EVERY {
+            self.since_prune = 0;
+            self.prune();
+        }
+    }
+
+    /// Forgets expired consent forms, codes, tokens and two-factor
+    /// challenges, and revoked authorizations nothing points to any more;
+    /// keeps each kind within its cap.
+    pub(crate) fn prune(&mut self) {
+        let now = self.now();
+        let within = |since: OffsetDateTime, lifetime: time::Duration| {
+            since.checked_add(lifetime).is_none_or(|end| end > now)
+        };
+        self.consents.retain(|_, consent| within(consent.created_at, CONSENT_LIFETIME));
+        keep_newest(&mut self.consents, MAX_PENDING_CONSENTS, |consent| consent.seq);
+        self.codes.retain(|_, code| within(code.expires_at, FORGET_AFTER));
+        keep_newest(&mut self.codes, MAX_CODES, |code| code.expires_at);
+        self.access_tokens.retain(|_, token| within(token.expires_at, FORGET_AFTER));
+        keep_newest(&mut self.access_tokens, MAX_TOKENS, |token| token.expires_at);
+        self.refresh_tokens
+            .retain(|_, token| token.spent_at.is_none_or(|spent| within(spent, FORGET_AFTER)));
+        // Spent ones go first, then the rest in no particular order.
+        keep_newest(&mut self.refresh_tokens, MAX_TOKENS, |token| !token.spent);
+        self.two_factor.retain(|_, challenge| challenge.expires_at > now);
+        let referenced: BTreeSet<&str> = (self.codes.values().map(|c| c.authorization_id.as_str()))
+            .chain(self.access_tokens.values().map(|t| t.authorization_id.as_str()))
+            .chain(self.refresh_tokens.values().map(|t| t.authorization_id.as_str()))
+            .collect();
+        let unreferenced: Vec<String> = self
+            .authorizations
+            .iter()
+            .filter(|(id, authorization)| {
+                authorization.revoked && !referenced.contains(id.as_str())
+            })
+            .map(|(id, _)| id.clone())
+            .collect();
+        for id in unreferenced {
+            self.authorizations.remove(&id);
+        }
     }
 
     /// A sequence number that orders records created in the same second.

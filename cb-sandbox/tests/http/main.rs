@@ -7,4 +7,5 @@ mod faults;
 mod money;
 mod oauth;
 mod program;
+mod soak;
 mod support;
