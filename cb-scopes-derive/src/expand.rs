@@ -143,7 +143,9 @@ pub(crate) fn requires_scope(args: RequiresScopeArgs, mut item: FnItem) -> Token
             // rustc's "required by this bound" points at the scope.
             let span = Span::mixed_site().located_at(token.span());
             let krate = runtime.path(span);
-            let param = Ident::new(&param.to_string(), span);
+            // The user's identifier, raw or not, spanned at the scope.
+            let mut param = param.clone();
+            param.set_span(span);
             let marker = format_ident!(
                 "{}",
                 CATALOGUE[*index].rust_name(),
@@ -213,4 +215,107 @@ fn no_parameter(item: &FnItem, args: &RequiresScopeArgs, what: &str) -> syn::Err
              #[requires_scope(S: {first})]"
         ),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    /// Pieces of the macros' inputs, valid and not, that random programs
+    /// are made of.
+    const ATTRIBUTE_PIECES: &[&str] = &[
+        "wallet:accounts:read",
+        "wallet:transactions:send",
+        "offline_access",
+        "wallet:accounts",
+        "wallet:transactions:sned",
+        "S",
+        "r#S",
+        "T",
+        "r#type",
+        "S:",
+        ":",
+        "::",
+        ",",
+        "\"x\"",
+        "1",
+        "-",
+        "'a",
+        "Self",
+        "wallet",
+        "payment-methods",
+        "read",
+    ];
+    const ITEM_PIECES: &[&str] = &[
+        "fn f",
+        "fn f<S>",
+        "fn f<r#S>",
+        "fn f<S, T>",
+        "fn f<'a, S>",
+        "fn f<const N: usize>",
+        "async fn f<S>",
+        "pub fn f<S: Clone>",
+        "fn f(&self)",
+        "fn f<S>(g: S)",
+        "fn f<S>() where S: Copy",
+        "fn f(x: impl Sized)",
+    ];
+    const SET_PIECES: &[&str] = &[
+        "pub struct A",
+        "struct B",
+        "(",
+        ")",
+        "wallet:transactions:send",
+        "wallet:accounts:read",
+        ",",
+        ";",
+        "#[send_limit(amount = \"50\", currency = \"USD\", period = \"day\")]",
+        "#[send_limit(amount = \"-1\", currency = \"XXX\", period = \"week\")]",
+        "#[send_limit]",
+        "/// docs",
+        "r#struct",
+        "offline_access",
+    ];
+
+    fn program(pieces: &'static [&'static str]) -> impl Strategy<Value = String> {
+        prop::collection::vec(prop::sample::select(pieces), 0..8).prop_map(|parts| parts.join(" "))
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(512))]
+
+        /// Whatever the attribute and the item, expansion gives tokens or
+        /// errors, never a panic.
+        #[test]
+        fn requires_scope_never_panics(
+            args in program(ATTRIBUTE_PIECES),
+            item in program(ITEM_PIECES),
+            body in prop::sample::select(&["{}", ";", "{ 1 }"][..]),
+        ) {
+            let item = format!("{item} {body}");
+            if let (Ok(args), Ok(item)) = (
+                syn::parse_str::<RequiresScopeArgs>(&args),
+                syn::parse_str::<FnItem>(&item),
+            ) {
+                let _ = requires_scope(args, item);
+            }
+        }
+
+        #[test]
+        fn scopes_never_panics(input in program(SET_PIECES)) {
+            if let Ok(input) = syn::parse_str::<ScopesInput>(&input) {
+                let _ = scopes(input);
+            }
+        }
+    }
+
+    #[test]
+    fn a_raw_type_parameter_is_bound_as_written() {
+        let args: RequiresScopeArgs = syn::parse_str("wallet:accounts:read").unwrap();
+        let item: FnItem = syn::parse_str("fn f<r#S>(g: &Grant<r#S>) {}").unwrap();
+        let expanded = requires_scope(args, item).to_string();
+        assert!(expanded.contains("r#S :"), "{expanded}");
+    }
 }

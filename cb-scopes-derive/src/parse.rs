@@ -3,6 +3,7 @@
 //! error of an input can be collected and reported together.
 
 use proc_macro2::TokenStream;
+use syn::ext::IdentExt as _;
 use syn::parse::{Parse, ParseStream};
 use syn::punctuated::Punctuated;
 use syn::{Attribute, Ident, LitStr, Signature, Token, Visibility, parenthesized};
@@ -116,11 +117,11 @@ impl Parse for RequiresScopeArgs {
         // `S: wallet:accounts:read` and `wallet:accounts:read` are the same
         // tokens up to the first colon. Type parameters are capitalised and
         // scope services are not, so the case of the first letter decides.
+        // A raw identifier (`r#S`) counts by the name it spells.
         let fork = input.fork();
-        let is_param = fork
-            .parse::<Ident>()
-            .is_ok_and(|ident| ident.to_string().starts_with(|c: char| c.is_ascii_uppercase()))
-            && fork.peek(Token![:])
+        let is_param = fork.parse::<Ident>().is_ok_and(|ident| {
+            ident.unraw().to_string().starts_with(|c: char| c.is_ascii_uppercase())
+        }) && fork.peek(Token![:])
             && !fork.peek(Token![::]);
         let param = if is_param {
             let ident = input.parse()?;
@@ -204,6 +205,8 @@ mod tests {
         assert_eq!(args.scopes.len(), 2);
         assert!(syn::parse_str::<RequiresScopeArgs>("").is_err());
         assert!(syn::parse_str::<RequiresScopeArgs>("S:").is_err());
+        let args: RequiresScopeArgs = syn::parse_str("r#S: wallet:accounts:read").unwrap();
+        assert_eq!(args.param.unwrap().unraw(), "S");
     }
 
     #[test]
