@@ -328,3 +328,35 @@ async fn a_lock_wait_is_bounded_by_the_lock_timeout() {
     // The store stays usable.
     waiter.save(KEY, &record("a", "r"), None).await.unwrap();
 }
+
+#[tokio::test]
+async fn an_encrypted_record_copied_into_another_row_does_not_decrypt_there() {
+    let Some(url) = database_url() else { return };
+    let table = Table::new(&url, "aad");
+    let store = PgStore::builder(&url)
+        .table(&table.name)
+        .encryption(EncryptionKeys::new("k1", [5u8; 32]))
+        .connect()
+        .await
+        .unwrap();
+    store.save("alice", &record("alice-access", "alice-refresh"), None).await.unwrap();
+    store.save("mallory", &record("mallory-access", "mallory-refresh"), None).await.unwrap();
+    // Someone who can write the table gives Mallory's row Alice's record.
+    let database = connect(&url).await;
+    database
+        .execute(
+            &format!(
+                "UPDATE {0} SET record = (SELECT record FROM {0} WHERE key = 'alice') \
+                 WHERE key = 'mallory'",
+                table.name
+            ),
+            &[],
+        )
+        .await
+        .unwrap();
+    let error = store.load("mallory").await.unwrap_err();
+    assert!(matches!(error, StoreError::Corrupt { .. }), "{error}");
+    assert!(!error.to_string().contains("alice-access"), "{error}");
+    let alice = store.load("alice").await.unwrap().unwrap();
+    assert_eq!(alice.record.access_token.expose_secret(), "alice-access");
+}

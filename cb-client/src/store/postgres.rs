@@ -20,7 +20,7 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
-use aes_gcm::aead::{Aead as _, KeyInit as _};
+use aes_gcm::aead::{Aead as _, KeyInit as _, Payload};
 use aes_gcm::{Aes256Gcm, Key, Nonce};
 use deadpool_postgres::{Manager, ManagerConfig, Object, Pool, RecyclingMethod, Runtime};
 use tokio_postgres::NoTls;
@@ -57,9 +57,11 @@ const DEFAULT_TABLE: &str = "cb_client_tokens";
 ///   which the call fails with a [`StoreError`] and nothing is lost: no
 ///   refresh was attempted.
 /// - **Encryption at rest** (optional): AES-256-GCM with a fresh nonce per
-///   write, and the key id stored beside each row so that keys can be
-///   rotated: new writes use the current key, and rows written under a
-///   previous key stay readable while it is configured.
+///   write, bound to the table and key as associated data (a row's
+///   ciphertext copied into another user's row does not decrypt there),
+///   and the key id stored beside each row so that keys can be rotated: new
+///   writes use the current key, and rows written under a previous key stay
+///   readable while it is configured.
 #[derive(Clone)]
 pub struct PgStore {
     pool: Pool,
@@ -209,15 +211,28 @@ impl PgStore {
         transaction.commit().await.map_err(database)
     }
 
+    /// What a ciphertext is bound to: this table and this key. A row's
+    /// ciphertext copied into another row (or table) does not decrypt
+    /// there, so whoever can write the table cannot give one user another's
+    /// tokens.
+    fn associated_data(&self, key: &str) -> Vec<u8> {
+        format!("cb_client:v1:{}:{key}", self.table).into_bytes()
+    }
+
     /// The stored bytes and key id of a record: encrypted when keys are set.
-    fn seal(&self, record: &TokenRecord) -> Result<(Vec<u8>, Option<String>), StoreError> {
+    fn seal(
+        &self,
+        key: &str,
+        record: &TokenRecord,
+    ) -> Result<(Vec<u8>, Option<String>), StoreError> {
         let plain = record.to_json();
         let Some(keys) = &self.keys else { return Ok((plain, None)) };
         let mut nonce = [0u8; 12];
         getrandom::fill(&mut nonce).map_err(|error| StoreError::Other(error.to_string().into()))?;
         let (key_id, cipher) = &keys.current;
+        let aad = self.associated_data(key);
         let sealed = cipher
-            .encrypt(&Nonce::from(nonce), plain.as_slice())
+            .encrypt(&Nonce::from(nonce), Payload { msg: &plain, aad: &aad })
             .map_err(|_| StoreError::Other("encryption failed".into()))?;
         Ok(([nonce.as_slice(), &sealed].concat(), Some(key_id.clone())))
     }
@@ -243,11 +258,19 @@ impl PgStore {
                 let (nonce, sealed) =
                     bytes.split_at_checked(12).ok_or_else(|| corrupt("it is too short".into()))?;
                 let nonce: [u8; 12] = nonce.try_into().map_err(|_| corrupt("bad nonce".into()))?;
-                cipher.decrypt(&Nonce::from(nonce), sealed).map_err(|_| {
-                    corrupt(format!(
-                        "it does not decrypt with key {id:?}: a wrong key, or altered bytes"
-                    ))
-                })?
+                let nonce = Nonce::from(nonce);
+                let aad = self.associated_data(key);
+                cipher
+                    .decrypt(&nonce, Payload { msg: sealed, aad: &aad })
+                    // Rows written before ciphertexts were bound to their
+                    // key; they are bound on their next save.
+                    .or_else(|_| cipher.decrypt(&nonce, sealed))
+                    .map_err(|_| {
+                        corrupt(format!(
+                            "it does not decrypt with key {id:?} for this key and table: a \
+                             wrong key, altered bytes, or another row's record"
+                        ))
+                    })?
             }
         };
         TokenRecord::from_json(&plain).map_err(corrupt)
@@ -383,7 +406,7 @@ impl TokenStore for PgStore {
         expected_version: Option<u64>,
     ) -> BoxFuture<'a, Result<u64, StoreError>> {
         Box::pin(async move {
-            let (bytes, key_id) = self.seal(record)?;
+            let (bytes, key_id) = self.seal(key, record)?;
             let granted = record.granted.to_string();
             let client = self.client().await?;
             let table = &self.table;
