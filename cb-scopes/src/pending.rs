@@ -3,6 +3,7 @@
 
 use std::fmt;
 use std::marker::PhantomData;
+use std::time::{Duration, SystemTime};
 
 use secrecy::{ExposeSecret as _, SecretString};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
@@ -25,12 +26,18 @@ use crate::{DeclaredScopes, ScopeSet, pkce};
 /// arrives. Deserializing checks every field again, including that the value
 /// was made for the same scope set `S`.
 ///
+/// It knows when it was made ([`created_at`](Self::created_at)), so that an
+/// app can refuse a callback that comes back too late
+/// ([`is_older_than`](Self::is_older_than)) and forget pending values that
+/// were abandoned.
+///
 /// Its `Debug` output shows the redirect URI and the requested scopes only.
 pub struct PendingAuthorization<S> {
     pub(crate) state: String,
     pub(crate) verifier: SecretString,
     pub(crate) redirect_uri: Url,
     pub(crate) requested: ScopeSet,
+    created_at: SystemTime,
     set: PhantomData<fn() -> S>,
 }
 
@@ -46,8 +53,20 @@ impl<S> PendingAuthorization<S> {
             verifier: SecretString::from(verifier),
             redirect_uri,
             requested,
+            created_at: SystemTime::now(),
             set: PhantomData,
         }
+    }
+
+    /// When the authorize URL was built, by the system clock.
+    pub fn created_at(&self) -> SystemTime {
+        self.created_at
+    }
+
+    /// Whether it was made more than `age` ago (a clock that went backwards
+    /// counts as not older).
+    pub fn is_older_than(&self, age: Duration) -> bool {
+        SystemTime::now().duration_since(self.created_at).is_ok_and(|elapsed| elapsed > age)
     }
 
     /// The `state` sent in the authorize URL. A server that keeps pending
@@ -76,6 +95,7 @@ impl<S> fmt::Debug for PendingAuthorization<S> {
             .field("code_verifier", &"[REDACTED]")
             .field("redirect_uri", &self.redirect_uri.as_str())
             .field("requested", &self.requested)
+            .field("created_at", &self.created_at)
             .finish()
     }
 }
@@ -87,6 +107,7 @@ struct SerializedRef<'a> {
     code_verifier: &'a str,
     redirect_uri: &'a Url,
     scope: ScopeSet,
+    created_at_unix: u64,
 }
 
 #[derive(Deserialize)]
@@ -96,6 +117,10 @@ struct Serialized {
     code_verifier: String,
     redirect_uri: Url,
     scope: ScopeSet,
+    /// Absent in values serialized before it existed: then the time of
+    /// deserializing stands in.
+    #[serde(default)]
+    created_at_unix: Option<u64>,
 }
 
 impl<S> Serialize for PendingAuthorization<S> {
@@ -105,6 +130,10 @@ impl<S> Serialize for PendingAuthorization<S> {
             code_verifier: self.verifier.expose_secret(),
             redirect_uri: &self.redirect_uri,
             scope: self.requested,
+            created_at_unix: self
+                .created_at
+                .duration_since(SystemTime::UNIX_EPOCH)
+                .map_or(0, |since| since.as_secs()),
         }
         .serialize(serializer)
     }
@@ -135,11 +164,18 @@ impl<'de, S: DeclaredScopes> Deserialize<'de> for PendingAuthorization<S> {
                 S::SCOPES.difference(serialized.scope)
             )));
         }
+        let created_at = match serialized.created_at_unix {
+            Some(seconds) => SystemTime::UNIX_EPOCH
+                .checked_add(Duration::from_secs(seconds))
+                .ok_or_else(|| D::Error::custom("the creation time is out of range"))?,
+            None => SystemTime::now(),
+        };
         Ok(PendingAuthorization {
             state: serialized.state,
             verifier,
             redirect_uri: serialized.redirect_uri,
             requested: serialized.scope,
+            created_at,
             set: PhantomData,
         })
     }
@@ -178,6 +214,23 @@ mod tests {
         assert_eq!(back.verifier.expose_secret(), pending.verifier.expose_secret());
         assert_eq!(back.redirect_uri(), pending.redirect_uri());
         assert_eq!(back.requested_scopes().to_string(), "wallet:accounts:read,offline_access");
+        let to_seconds = |time: SystemTime| {
+            time.duration_since(SystemTime::UNIX_EPOCH).unwrap().as_secs()
+        };
+        assert_eq!(to_seconds(back.created_at()), to_seconds(pending.created_at()));
+    }
+
+    #[test]
+    fn a_pending_authorization_knows_its_age() {
+        let pending = pending();
+        assert!(!pending.is_older_than(Duration::from_secs(60)));
+        let mut json = serde_json::to_value(&pending).unwrap();
+        json["created_at_unix"] = 1_000.into();
+        let old: PendingAuthorization<Reader> = serde_json::from_value(json.clone()).unwrap();
+        assert!(old.is_older_than(Duration::from_secs(600)));
+        json["created_at_unix"] = u64::MAX.into();
+        let error = serde_json::from_value::<PendingAuthorization<Reader>>(json).unwrap_err();
+        assert!(error.to_string().contains("out of range"), "{error}");
     }
 
     #[test]
