@@ -214,9 +214,8 @@ mod tests {
         assert_eq!(back.verifier.expose_secret(), pending.verifier.expose_secret());
         assert_eq!(back.redirect_uri(), pending.redirect_uri());
         assert_eq!(back.requested_scopes().to_string(), "wallet:accounts:read,offline_access");
-        let to_seconds = |time: SystemTime| {
-            time.duration_since(SystemTime::UNIX_EPOCH).unwrap().as_secs()
-        };
+        let to_seconds =
+            |time: SystemTime| time.duration_since(SystemTime::UNIX_EPOCH).unwrap().as_secs();
         assert_eq!(to_seconds(back.created_at()), to_seconds(pending.created_at()));
     }
 

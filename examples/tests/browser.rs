@@ -1,7 +1,8 @@
 //! The `web_app` example in a real browser: headless Chromium driven over
 //! WebDriver (Debian's `chromium` and `chromium-driver`). It connects,
 //! approves on the sandbox's consent page and sees the balances; unticks a
-//! needed scope and sees the "missing permission" page; and denies.
+//! needed scope and sees the "missing permission" page; denies; and is sent
+//! an attacker's callback URL (login CSRF), which the app refuses.
 //!
 //! CI installs the browser and sets `CB_REQUIRE_BROWSER=1`, which makes a
 //! missing browser a failure. Elsewhere, without `chromedriver`, the test
@@ -102,6 +103,19 @@ async fn text_of(browser: &Client, id: &str) -> String {
     element.text().await.unwrap()
 }
 
+/// The callback URL of a sign-in the attacker started with their own HTTP
+/// client and approved with their own Coinbase account.
+async fn attacker_callback(sandbox: &Sandbox, app: &str) -> String {
+    let attacker =
+        reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let response = attacker.get(format!("{app}connect")).send().await.unwrap();
+    let authorize = response.headers()[reqwest::header::LOCATION].to_str().unwrap().to_owned();
+    let mallory = sandbox.add_user("Mallory", "mallory@attacker.example");
+    sandbox.add_account(&mallory, "USD", rust_decimal::Decimal::new(100, 0));
+    let callback = sandbox.consent(&authorize).unwrap().as_user(&mallory).approve().unwrap();
+    callback.to_string()
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn connect_approve_untick_and_deny_in_chromium() {
     if !browser_available() {
@@ -144,6 +158,23 @@ async fn connect_approve_untick_and_deny_in_chromium() {
         to_consent(&browser, &app.base_url).await;
         browser.find(Locator::Id("deny")).await.unwrap().click().await.unwrap();
         assert!(text_of(&browser, "denied").await.contains("declined"));
+
+        // Login CSRF: an attacker starts a sign-in, approves it with their
+        // own Coinbase account, and sends the victim the callback URL. The
+        // victim's browser did not start that sign-in, so the app refuses
+        // it, whether or not the victim has a sign-in of their own going.
+        let attacker_callback = attacker_callback(&sandbox, &app.base_url).await;
+        let exchanges = sandbox.stats().code_grants;
+        browser.goto(&attacker_callback).await.unwrap();
+        let refused = text_of(&browser, "foreign").await;
+        assert!(refused.contains("not started in this browser"), "{refused}");
+        std::fs::write(screenshot_path("web_app_login_csrf"), browser.screenshot().await.unwrap())
+            .unwrap();
+        to_consent(&browser, &app.base_url).await;
+        browser.goto(&attacker_callback).await.unwrap();
+        let refused = text_of(&browser, "foreign").await;
+        assert!(refused.contains("does not belong to this browser"), "{refused}");
+        assert_eq!(sandbox.stats().code_grants, exchanges, "no code was exchanged");
 
         browser.close().await.unwrap();
     })
