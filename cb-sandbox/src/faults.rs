@@ -93,6 +93,30 @@ impl ScopeSlot {
 /// How many request records the sandbox keeps.
 const MAX_RECORDS: usize = 10_000;
 
+/// An API error that axum answered itself (a path that does not decode, a
+/// method the route lacks, a body too large) gets Coinbase's error shape,
+/// as every other API answer has.
+fn coinbase_shaped(path: &str, response: Response) -> Response {
+    let status = response.status();
+    let is_json = response
+        .headers()
+        .get(axum::http::header::CONTENT_TYPE)
+        .is_some_and(|value| value.as_bytes().starts_with(b"application/json"));
+    if !path.starts_with("/v2/")
+        || is_json
+        || !(status.is_client_error() || status.is_server_error())
+    {
+        return response;
+    }
+    let (id, message) = match status {
+        StatusCode::NOT_FOUND | StatusCode::METHOD_NOT_ALLOWED => ("not_found", "Not found"),
+        StatusCode::PAYLOAD_TOO_LARGE => ("invalid_request", "The body is too large"),
+        _ if status.is_server_error() => ("internal_server_error", "Internal server error"),
+        _ => ("invalid_request", "The request is not valid"),
+    };
+    crate::api::ApiError::new(status, id, message).into_response()
+}
+
 /// The layer around every route.
 pub(crate) async fn layer(
     State(shared): State<Shared>,
@@ -137,6 +161,7 @@ pub(crate) async fn layer(
         }
         None => next.run(request).await,
     };
+    let response = coinbase_shaped(&path, response);
 
     let status = response.status().as_u16();
     let required_scope = slot.get();

@@ -4,6 +4,7 @@
 mod api;
 mod consent;
 mod faults;
+mod fuzz;
 mod money;
 mod oauth;
 mod program;
