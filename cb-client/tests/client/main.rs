@@ -3,6 +3,7 @@
 mod chaos;
 mod endpoints;
 mod flow;
+mod fuzz;
 mod hostile;
 mod refresh;
 mod secrets;

@@ -170,6 +170,16 @@ struct ProxyControl {
     /// A rewrite of successful JSON answers on routes starting with the
     /// given path.
     rewrite: Mutex<Option<(&'static str, Rewrite)>>,
+    /// An answer that replaces whatever the sandbox said, on every route.
+    replacement: Mutex<Option<Answer>>,
+}
+
+/// An HTTP answer made up by a test.
+#[derive(Clone, Debug)]
+pub(crate) struct Answer {
+    pub(crate) status: u16,
+    pub(crate) headers: Vec<(String, String)>,
+    pub(crate) body: Vec<u8>,
 }
 
 impl Proxy {
@@ -183,6 +193,7 @@ impl Proxy {
             hold_ms: Mutex::new((0, 0)),
             dice: Dice::new(seed),
             rewrite: Mutex::new(None),
+            replacement: Mutex::new(None),
         });
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}/", listener.local_addr().unwrap());
@@ -199,6 +210,12 @@ impl Proxy {
 
     pub(crate) fn rewrite_token_responses(&self, rewrite: Option<Rewrite>) {
         self.rewrite("/oauth2/token", rewrite);
+    }
+
+    /// Answers every request with `answer` (after the sandbox processed
+    /// it), until `None`.
+    pub(crate) fn replace_answers(&self, answer: Option<Answer>) {
+        *self.control.replacement.lock().unwrap() = answer;
     }
 
     /// Rewrites successful answers on routes starting with `prefix`.
@@ -240,6 +257,16 @@ async fn forward(
         let mut json: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
         rewrite(&mut json);
         bytes = serde_json::to_vec(&json).unwrap();
+    }
+    let replacement = control.replacement.lock().unwrap().clone();
+    if let Some(answer) = replacement {
+        let mut response = axum::response::Response::new(Body::from(answer.body));
+        *response.status_mut() = axum::http::StatusCode::from_u16(answer.status).unwrap();
+        for (name, value) in answer.headers {
+            let name = axum::http::HeaderName::from_bytes(name.as_bytes()).unwrap();
+            response.headers_mut().append(name, value.parse().unwrap());
+        }
+        return response;
     }
     let (least, most) = *control.hold_ms.lock().unwrap();
     let hold = least + control.dice.below(most - least + 1);
