@@ -360,3 +360,157 @@ async fn an_encrypted_record_copied_into_another_row_does_not_decrypt_there() {
     let alice = store.load("alice").await.unwrap().unwrap();
     assert_eq!(alice.record.access_token.expose_secret(), "alice-access");
 }
+
+/// Turns TLS on in the test database with a certificate for 127.0.0.1 and
+/// `localhost` issued by a CA made here, and turns it back when dropped.
+/// It writes the certificate beside the server's data directory and points
+/// `ssl_cert_file` and `ssl_key_file` at it with `ALTER SYSTEM`: this needs
+/// the server on this machine and a test run as root (as CI runs).
+struct ServerTls {
+    url: String,
+    files: Vec<std::path::PathBuf>,
+    /// The CA, as PEM, for clients to trust.
+    ca_pem: String,
+}
+
+impl ServerTls {
+    async fn enable(url: &str) -> Result<ServerTls, String> {
+        use std::os::unix::fs::{MetadataExt as _, PermissionsExt as _};
+        let database = connect(url).await;
+        let data_dir: String = database.query_one("SHOW data_directory", &[]).await.unwrap().get(0);
+        let owner = std::fs::metadata(&data_dir).map_err(|error| {
+            format!("the server's data directory {data_dir} is not on this machine: {error}")
+        })?;
+        let mut ca_params = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
+        ca_params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+        ca_params.distinguished_name.push(rcgen::DnType::CommonName, "cb-scopes test CA");
+        let ca_key = rcgen::KeyPair::generate().unwrap();
+        let ca = ca_params.self_signed(&ca_key).unwrap();
+        let issuer = rcgen::Issuer::new(ca_params, ca_key);
+        let server_params =
+            rcgen::CertificateParams::new(vec!["127.0.0.1".to_owned(), "localhost".to_owned()])
+                .unwrap();
+        let server_key = rcgen::KeyPair::generate().unwrap();
+        let server = server_params.signed_by(&server_key, &issuer).unwrap();
+        let cert_path = std::path::Path::new(&data_dir).join("cb_scopes_test_server.crt");
+        let key_path = std::path::Path::new(&data_dir).join("cb_scopes_test_server.key");
+        for (path, contents) in
+            [(&cert_path, server.pem()), (&key_path, server_key.serialize_pem())]
+        {
+            std::fs::write(path, contents).map_err(|error| {
+                format!("cannot write {} (run as root): {error}", path.display())
+            })?;
+            std::os::unix::fs::chown(path, Some(owner.uid()), Some(owner.gid()))
+                .map_err(|error| format!("cannot chown {}: {error}", path.display()))?;
+            std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600)).unwrap();
+        }
+        let tls = ServerTls {
+            url: url.to_owned(),
+            files: vec![cert_path.clone(), key_path.clone()],
+            ca_pem: ca.pem(),
+        };
+        // One statement at a time: ALTER SYSTEM refuses to run in the
+        // implicit transaction of a multi-statement query.
+        for statement in [
+            format!("ALTER SYSTEM SET ssl_cert_file = '{}'", cert_path.display()),
+            format!("ALTER SYSTEM SET ssl_key_file = '{}'", key_path.display()),
+            "ALTER SYSTEM SET ssl = on".to_owned(),
+            "SELECT pg_reload_conf()".to_owned(),
+        ] {
+            database
+                .batch_execute(&statement)
+                .await
+                .map_err(|error| format!("cannot turn TLS on ({statement}): {error:?}"))?;
+        }
+        // The reload is asynchronous: wait until new sessions see it.
+        for _ in 0..50 {
+            let fresh = connect(url).await;
+            let file: String = fresh.query_one("SHOW ssl_cert_file", &[]).await.unwrap().get(0);
+            if file == cert_path.display().to_string() {
+                return Ok(tls);
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        Err("the server did not load the certificate".into())
+    }
+}
+
+impl Drop for ServerTls {
+    fn drop(&mut self) {
+        let url = self.url.clone();
+        let _ = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+            runtime.block_on(async {
+                let (client, connection) =
+                    tokio_postgres::connect(&url, tokio_postgres::NoTls).await?;
+                tokio::spawn(connection);
+                for statement in [
+                    "ALTER SYSTEM RESET ssl_cert_file",
+                    "ALTER SYSTEM RESET ssl_key_file",
+                    "ALTER SYSTEM RESET ssl",
+                    "SELECT pg_reload_conf()",
+                ] {
+                    client.batch_execute(statement).await?;
+                }
+                Ok::<_, tokio_postgres::Error>(())
+            })?;
+            Ok::<_, Box<dyn std::error::Error + Send + Sync>>(())
+        })
+        .join();
+        // The server reads the files at reload only; give it a moment.
+        std::thread::sleep(Duration::from_millis(300));
+        for file in &self.files {
+            let _ = std::fs::remove_file(file);
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sslmode_require_connects_over_verified_tls() {
+    let Some(url) = database_url() else { return };
+    let tls = match ServerTls::enable(&url).await {
+        Ok(tls) => tls,
+        Err(reason) => {
+            assert!(
+                std::env::var_os("CB_REQUIRE_PG_TLS").is_none(),
+                "CB_REQUIRE_PG_TLS is set but TLS cannot be turned on: {reason}"
+            );
+            eprintln!("SKIPPED: {reason}");
+            return;
+        }
+    };
+    let table = Table::new(&url, "tls");
+    let separator = if url.contains('?') { '&' } else { '?' };
+    let tls_url =
+        format!("{url}{separator}sslmode=require&application_name=cb_tls_{}", std::process::id());
+    let store = PgStore::builder(&tls_url)
+        .table(&table.name)
+        .tls_root_certificates_pem(&tls.ca_pem)
+        .connect()
+        .await
+        .unwrap();
+    store.save(KEY, &record("tls-access", "tls-refresh"), None).await.unwrap();
+    let loaded = store.load(KEY).await.unwrap().unwrap();
+    assert_eq!(loaded.record.access_token.expose_secret(), "tls-access");
+
+    // Every connection of the store is encrypted, as the server sees it.
+    let probe = connect(&url).await;
+    let rows = probe
+        .query(
+            "SELECT s.ssl FROM pg_stat_ssl s JOIN pg_stat_activity a ON a.pid = s.pid \
+             WHERE a.application_name = $1",
+            &[&format!("cb_tls_{}", std::process::id())],
+        )
+        .await
+        .unwrap();
+    assert!(!rows.is_empty(), "the store's connections are listed");
+    assert!(rows.iter().all(|row| row.get::<_, bool>(0)), "every connection uses TLS");
+
+    // A certificate the client does not trust is refused: the platform's
+    // roots do not include the test CA.
+    let untrusted = PgStore::builder(&tls_url).table(&table.name).connect().await;
+    let error = untrusted.err().expect("an untrusted certificate is refused");
+    assert!(!error.to_string().is_empty());
+    drop(store);
+    drop(tls);
+}

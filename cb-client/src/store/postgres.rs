@@ -24,6 +24,8 @@ use aes_gcm::aead::{Aead as _, KeyInit as _, Payload};
 use aes_gcm::{Aes256Gcm, Key, Nonce};
 use deadpool_postgres::{Manager, ManagerConfig, Object, Pool, RecyclingMethod, Runtime};
 use tokio_postgres::NoTls;
+use tokio_postgres::config::SslMode;
+use tokio_postgres_rustls::MakeRustlsConnect;
 
 use super::{BoxFuture, RefreshLock, StoreError, Stored, TokenStore};
 use crate::TokenRecord;
@@ -73,6 +75,7 @@ pub struct PgStore {
 /// Configures a [`PgStore`].
 pub struct PgStoreBuilder {
     database_url: String,
+    tls_roots: Option<Vec<u8>>,
     table: String,
     max_connections: usize,
     lock_connections: usize,
@@ -132,6 +135,7 @@ impl PgStore {
     pub fn builder(database_url: impl Into<String>) -> PgStoreBuilder {
         PgStoreBuilder {
             database_url: database_url.into(),
+            tls_roots: None,
             table: DEFAULT_TABLE.to_owned(),
             max_connections: 16,
             lock_connections: 4,
@@ -315,6 +319,15 @@ impl PgStoreBuilder {
         self
     }
 
+    /// Trusts only these certificate authorities (PEM, one or more
+    /// certificates) for the server's TLS certificate, instead of the
+    /// platform's: for a database whose certificate a private CA issued,
+    /// such as a cloud provider's bundle. Applies with `sslmode=require`.
+    pub fn tls_root_certificates_pem(mut self, pem: impl AsRef<[u8]>) -> Self {
+        self.tls_roots = Some(pem.as_ref().to_vec());
+        self
+    }
+
     /// Encrypts records at rest.
     pub fn encryption(mut self, keys: EncryptionKeys) -> Self {
         self.keys = Some(keys);
@@ -323,9 +336,19 @@ impl PgStoreBuilder {
 
     /// Connects and applies the migration.
     ///
+    /// **TLS** follows the URL's `sslmode`: with `sslmode=require` (or
+    /// libpq's `verify-ca` and `verify-full`, which mean the same here) every
+    /// connection is TLS through rustls, and the server's certificate is
+    /// verified, chain and host name, against the platform's roots or those
+    /// given to [`tls_root_certificates_pem`](Self::tls_root_certificates_pem).
+    /// Otherwise (`disable`, `prefer` or no `sslmode`) connections are plain:
+    /// an unverified "TLS if offered" would only resist passive listeners,
+    /// and this store carries tokens.
+    ///
     /// # Errors
     ///
-    /// An invalid URL or table name, or an unreachable database.
+    /// An invalid URL, table name or root certificate, an unreachable
+    /// database, or a server certificate that does not verify.
     pub async fn connect(self) -> Result<PgStore, StoreError> {
         let valid_table = (1..=63).contains(&self.table.len())
             && self
@@ -336,17 +359,20 @@ impl PgStoreBuilder {
         if !valid_table {
             return Err(StoreError::Other(format!("invalid table name {:?}", self.table).into()));
         }
-        let config: tokio_postgres::Config = self.database_url.parse().map_err(database)?;
+        let (mut config, tls) = connection_config(&self.database_url, self.tls_roots.as_deref())?;
+        if tls.is_none() {
+            config.ssl_mode(SslMode::Disable);
+        }
         let mut lock_config = config.clone();
         let lock_timeout_ms = self.lock_timeout.as_millis().clamp(1, i32::MAX as u128);
         let options = lock_config.get_options().unwrap_or_default().to_owned();
         lock_config.options(format!("{options} -c lock_timeout={lock_timeout_ms}").trim());
         let pool = |config: tokio_postgres::Config, size: usize| {
-            let manager = Manager::from_config(
-                config,
-                NoTls,
-                ManagerConfig { recycling_method: RecyclingMethod::Fast },
-            );
+            let recycling = ManagerConfig { recycling_method: RecyclingMethod::Fast };
+            let manager = match &tls {
+                Some(tls) => Manager::from_config(config, tls.clone(), recycling),
+                None => Manager::from_config(config, NoTls, recycling),
+            };
             Pool::builder(manager)
                 .max_size(size)
                 .runtime(Runtime::Tokio1)
@@ -364,6 +390,56 @@ impl PgStoreBuilder {
         store.migrate().await?;
         Ok(store)
     }
+}
+
+/// The connection settings of `url`, and the TLS connector when its
+/// `sslmode` asks for TLS.
+fn connection_config(
+    url: &str,
+    roots_pem: Option<&[u8]>,
+) -> Result<(tokio_postgres::Config, Option<MakeRustlsConnect>), StoreError> {
+    // libpq's verifying modes are what `require` does here.
+    let url = url
+        .replace("sslmode=verify-full", "sslmode=require")
+        .replace("sslmode=verify-ca", "sslmode=require");
+    let config: tokio_postgres::Config = url.parse().map_err(database)?;
+    if config.get_ssl_mode() != SslMode::Require {
+        return Ok((config, None));
+    }
+    let tls_error = |detail: String| StoreError::Other(format!("TLS: {detail}").into());
+    let provider = rustls::crypto::CryptoProvider::get_default()
+        .cloned()
+        .unwrap_or_else(|| Arc::new(rustls::crypto::aws_lc_rs::default_provider()));
+    let builder = rustls::ClientConfig::builder_with_provider(provider.clone())
+        .with_safe_default_protocol_versions()
+        .map_err(|error| tls_error(error.to_string()))?;
+    let client_config = match roots_pem {
+        Some(pem) => {
+            use rustls::pki_types::CertificateDer;
+            use rustls::pki_types::pem::PemObject as _;
+            let mut roots = rustls::RootCertStore::empty();
+            for certificate in CertificateDer::pem_slice_iter(pem) {
+                let certificate = certificate
+                    .map_err(|error| tls_error(format!("the root certificates: {error}")))?;
+                roots
+                    .add(certificate)
+                    .map_err(|error| tls_error(format!("a root certificate: {error}")))?;
+            }
+            if roots.is_empty() {
+                return Err(tls_error("no certificate in the root certificates' PEM".into()));
+            }
+            builder.with_root_certificates(roots).with_no_client_auth()
+        }
+        None => {
+            let verifier = rustls_platform_verifier::Verifier::new(provider)
+                .map_err(|error| tls_error(format!("the platform's verifier: {error}")))?;
+            builder
+                .dangerous()
+                .with_custom_certificate_verifier(Arc::new(verifier))
+                .with_no_client_auth()
+        }
+    };
+    Ok((config, Some(MakeRustlsConnect::new(client_config))))
 }
 
 impl fmt::Debug for PgStoreBuilder {
@@ -518,5 +594,25 @@ impl Drop for AdvisoryLock {
                 drop(Object::take(client));
             }
         });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sslmode_decides_tls() {
+        let plain = |url: &str| connection_config(url, None).unwrap().1.is_none();
+        assert!(plain("postgres://app@db/app"));
+        assert!(plain("postgres://app@db/app?sslmode=disable"));
+        assert!(plain("postgres://app@db/app?sslmode=prefer"));
+        assert!(!plain("postgres://app@db/app?sslmode=require"));
+        assert!(!plain("postgres://app@db/app?sslmode=verify-full"));
+        assert!(!plain("postgres://app@db/app?sslmode=verify-ca"));
+        assert!(connection_config("postgres://app@db/app?sslmode=sometimes", None).is_err());
+        let error =
+            connection_config("postgres://db/app?sslmode=require", Some(b"not pem")).err().unwrap();
+        assert!(error.to_string().contains("no certificate"), "{error}");
     }
 }
