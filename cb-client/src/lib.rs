@@ -55,6 +55,7 @@
 //! ```
 
 #![deny(missing_docs)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod api;
 mod client;
@@ -79,6 +80,7 @@ pub use oauth::{
 };
 pub use send::{PendingSend, RequestMoney, SendMoney, TradeOrder, Transfer};
 #[cfg(feature = "postgres")]
+#[cfg_attr(docsrs, doc(cfg(feature = "postgres")))]
 pub use store::PgStore;
 pub use store::{FileStore, MemoryStore, RefreshLock, StoreError, Stored, TokenStore};
 pub use tokens::{TokenRecord, fingerprint};

@@ -55,6 +55,7 @@
 //! no second list to keep in step.
 
 #![deny(missing_docs)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 // Generated code names this crate `::cb_scopes`, including in its own tests.
 #[allow(unused_extern_crates)]

@@ -30,6 +30,7 @@ use std::pin::Pin;
 pub use file::FileStore;
 pub use memory::MemoryStore;
 #[cfg(feature = "postgres")]
+#[cfg_attr(docsrs, doc(cfg(feature = "postgres")))]
 pub use postgres::{EncryptionKeys, PgStore, PgStoreBuilder};
 
 use crate::TokenRecord;
