@@ -509,7 +509,7 @@ async fn sslmode_require_connects_over_verified_tls() {
     // A certificate the client does not trust is refused: the platform's
     // roots do not include the test CA.
     let untrusted = PgStore::builder(&tls_url).table(&table.name).connect().await;
-    let error = untrusted.err().expect("an untrusted certificate is refused");
+    let error = untrusted.expect_err("an untrusted certificate is refused");
     assert!(!error.to_string().is_empty());
     drop(store);
     drop(tls);
