@@ -87,3 +87,9 @@ pub use tokens::{TokenRecord, fingerprint};
 
 /// `cb-scopes`, re-exported so that an app can depend on this crate alone.
 pub use cb_scopes;
+/// The `reqwest` this crate is built on, for
+/// [`OAuthClientBuilder::http_client`] and [`Error::Transport`]'s source: use
+/// it rather than a direct dependency, so that versions cannot drift apart.
+pub use reqwest;
+/// The `url` this crate's URLs come from.
+pub use url;

@@ -82,14 +82,34 @@ pub(crate) struct Inner {
 }
 
 /// How often and how patiently failed requests are retried.
+///
+/// Waits grow exponentially from [`base_delay`](Self::base_delay), capped
+/// at [`max_delay`](Self::max_delay), with *full jitter*: each wait is drawn
+/// at random between zero and that bound, so that a thousand clients that
+/// failed together do not retry together. A `Retry-After` from Coinbase is
+/// honoured as given.
+///
+/// ```
+/// use std::time::Duration;
+/// use cb_client::RetryPolicy;
+///
+/// let patient = RetryPolicy::default().attempts(5).max_delay(Duration::from_secs(30));
+/// assert_eq!(patient.attempts, 5);
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct RetryPolicy {
-    /// Attempts in all, the first included.
+    /// Attempts in all, the first included; 3 by default.
     pub attempts: u32,
-    /// The wait before the first retry; it doubles for each next one.
+    /// The bound of the wait before the first retry; it doubles for each
+    /// next one. 200 ms by default.
     pub base_delay: Duration,
-    /// The longest wait between attempts, including a `Retry-After`.
+    /// The longest wait between attempts, including a `Retry-After`; 10 s
+    /// by default.
     pub max_delay: Duration,
+    /// Whether waits are drawn at random below their bound (full jitter);
+    /// on by default. Off, every wait is its bound.
+    pub jitter: bool,
 }
 
 impl Default for RetryPolicy {
@@ -98,15 +118,57 @@ impl Default for RetryPolicy {
             attempts: 3,
             base_delay: Duration::from_millis(200),
             max_delay: Duration::from_secs(10),
+            jitter: true,
         }
     }
 }
 
 impl RetryPolicy {
-    /// The wait before retry number `retry` (1 for the first retry).
-    pub(crate) fn delay(&self, retry: u32) -> Duration {
+    /// Attempts in all, the first included (at least 1).
+    #[must_use]
+    pub fn attempts(mut self, attempts: u32) -> Self {
+        self.attempts = attempts.max(1);
+        self
+    }
+
+    /// The bound of the first retry's wait.
+    #[must_use]
+    pub fn base_delay(mut self, delay: Duration) -> Self {
+        self.base_delay = delay;
+        self
+    }
+
+    /// The longest wait between attempts.
+    #[must_use]
+    pub fn max_delay(mut self, delay: Duration) -> Self {
+        self.max_delay = delay;
+        self
+    }
+
+    /// Turns jitter on or off.
+    #[must_use]
+    pub fn jitter(mut self, jitter: bool) -> Self {
+        self.jitter = jitter;
+        self
+    }
+
+    /// The bound of the wait before retry number `retry` (1 for the first).
+    fn bound(&self, retry: u32) -> Duration {
         let factor = 1u32.checked_shl(retry.saturating_sub(1)).unwrap_or(u32::MAX);
         self.base_delay.saturating_mul(factor).min(self.max_delay)
+    }
+
+    /// The wait before retry number `retry`: a random share of its bound.
+    pub(crate) fn delay(&self, retry: u32) -> Duration {
+        let bound = self.bound(retry);
+        if !self.jitter || bound.is_zero() {
+            return bound;
+        }
+        // A uniform draw in [0, 1) from 53 random bits of a v4 UUID: the
+        // low bits of its second half (its variant bits are the top two).
+        let bits = uuid::Uuid::new_v4().as_u64_pair().1 & ((1 << 53) - 1);
+        let share = bits as f64 / (1u64 << 53) as f64;
+        bound.mul_f64(share)
     }
 }
 
@@ -132,6 +194,7 @@ impl OAuthClient {
             refresh_margin: Duration::from_secs(60),
             retry: RetryPolicy::default(),
             max_response_bytes: http::DEFAULT_MAX_RESPONSE_BYTES,
+            http: None,
         }
     }
 
@@ -439,6 +502,7 @@ pub struct OAuthClientBuilder {
     refresh_margin: Duration,
     retry: RetryPolicy,
     max_response_bytes: usize,
+    http: Option<reqwest::Client>,
 }
 
 impl OAuthClientBuilder {
@@ -476,6 +540,35 @@ impl OAuthClientBuilder {
     /// The clock token expiry is judged by; the system clock by default.
     pub fn clock(mut self, clock: impl Clock) -> Self {
         self.clock = Some(Arc::new(clock));
+        self
+    }
+
+    /// Sends every request through `http`, the app's own client, with its
+    /// connection pool, proxy, root certificates and timeouts; then
+    /// [`timeouts`](Self::timeouts) does not apply.
+    ///
+    /// Build it with `redirect(reqwest::redirect::Policy::none())`: the
+    /// client never needs a redirect, and one must not carry a token
+    /// elsewhere (reqwest drops the `Authorization` header on a redirect to
+    /// another host, but not to another path of the same one). The bases
+    /// are checked as always: `https`, or `http` on loopback.
+    ///
+    /// ```no_run
+    /// # fn demo() -> Result<(), cb_client::Error> {
+    /// use cb_client::reqwest;
+    ///
+    /// let http = reqwest::Client::builder()
+    ///     .redirect(reqwest::redirect::Policy::none())
+    ///     .pool_max_idle_per_host(32)
+    ///     .build()
+    ///     .expect("a client");
+    /// let oauth = cb_client::OAuthClient::builder("id", "secret", "https://app.example/cb")
+    ///     .http_client(http)
+    ///     .build()?;
+    /// # let _ = oauth; Ok(()) }
+    /// ```
+    pub fn http_client(mut self, http: reqwest::Client) -> Self {
+        self.http = Some(http);
         self
     }
 
@@ -527,17 +620,26 @@ impl OAuthClientBuilder {
         let endpoint =
             |path: &str| login.join(path).map_err(|error| Error::Config(error.to_string()));
         let loopback_only = is_loopback(&login) && is_loopback(&api_base);
-        let http = reqwest::Client::builder()
-            .connect_timeout(self.connect_timeout)
-            .timeout(self.request_timeout)
-            // Tokens never follow a redirect to another host.
-            .redirect(reqwest::redirect::Policy::none())
-            .https_only(!loopback_only)
-            .user_agent(concat!("cb-client/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .map_err(|error| {
-                Error::Config(format!("the HTTP client could not be built: {error}"))
-            })?;
+        if !loopback_only && !cfg!(any(feature = "rustls", feature = "native-tls")) {
+            return Err(Error::Config(
+                "cb-client was built without TLS: enable its `rustls` or `native-tls` feature"
+                    .into(),
+            ));
+        }
+        let http = match self.http {
+            Some(http) => http,
+            None => reqwest::Client::builder()
+                .connect_timeout(self.connect_timeout)
+                .timeout(self.request_timeout)
+                // Tokens never follow a redirect to another host.
+                .redirect(reqwest::redirect::Policy::none())
+                .https_only(!loopback_only)
+                .user_agent(concat!("cb-client/", env!("CARGO_PKG_VERSION")))
+                .build()
+                .map_err(|error| {
+                    Error::Config(format!("the HTTP client could not be built: {error}"))
+                })?,
+        };
         Ok(OAuthClient {
             inner: Arc::new(Inner {
                 authorize_endpoint: endpoint("oauth2/auth")?,
@@ -624,12 +726,26 @@ mod tests {
 
     #[test]
     fn backoff_doubles_and_is_capped() {
-        let retry = RetryPolicy {
-            attempts: 5,
-            base_delay: Duration::from_millis(100),
-            max_delay: Duration::from_millis(300),
-        };
+        let retry = RetryPolicy::default()
+            .attempts(5)
+            .base_delay(Duration::from_millis(100))
+            .max_delay(Duration::from_millis(300))
+            .jitter(false);
         let delays: Vec<u128> = (1..=4).map(|n| retry.delay(n).as_millis()).collect();
         assert_eq!(delays, [100, 200, 300, 300]);
+    }
+
+    #[test]
+    fn jitter_spreads_waits_below_their_bound() {
+        let retry = RetryPolicy::default().base_delay(Duration::from_millis(100));
+        let waits: Vec<Duration> = (0..1000).map(|_| retry.delay(2)).collect();
+        assert!(waits.iter().all(|wait| *wait < Duration::from_millis(200)));
+        let distinct: std::collections::BTreeSet<_> = waits.iter().collect();
+        assert!(distinct.len() > 900, "waits are spread, not in lockstep");
+        let mean = waits.iter().sum::<Duration>() / 1000;
+        assert!(
+            (Duration::from_millis(80)..Duration::from_millis(120)).contains(&mean),
+            "uniform below the bound: mean {mean:?}"
+        );
     }
 }

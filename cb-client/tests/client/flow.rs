@@ -120,3 +120,27 @@ async fn a_code_used_twice_is_refused_with_a_typed_error() {
 }
 
 use cb_scopes::ExposeSecret as _;
+
+#[tokio::test]
+async fn the_apps_own_http_client_carries_every_request() {
+    let env = Env::new().await;
+    // The app's client, recognisable by its short timeout.
+    let http = cb_client::reqwest::Client::builder()
+        .redirect(cb_client::reqwest::redirect::Policy::none())
+        .timeout(std::time::Duration::from_millis(500))
+        .build()
+        .unwrap();
+    let oauth = env.builder().http_client(http).build().unwrap();
+    let client = env.connect::<Reader>(&oauth, "user-1", None).await.unwrap();
+    client.auth_info().await.unwrap();
+    env.sandbox.inject_fault(
+        "GET",
+        "/v2/user/auth",
+        cb_sandbox::Fault::Delay(std::time::Duration::from_secs(2)),
+        cb_sandbox::Times::Always,
+    );
+    let error = client.auth_info().await.unwrap_err();
+    env.sandbox.clear_faults();
+    let cb_client::Error::Transport(source) = &error else { panic!("{error:?}") };
+    assert!(source.is_timeout(), "{source}");
+}

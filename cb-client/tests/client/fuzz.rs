@@ -77,11 +77,12 @@ fn arbitrary_answers_give_typed_errors_and_the_client_recovers() {
             .sandbox(&proxy.base)
             .clock(move || SystemTime::from(sandbox.now()))
             // No waiting between retries: this test is about parsing.
-            .retry_policy(cb_client::RetryPolicy {
-                attempts: 2,
-                base_delay: Duration::ZERO,
-                max_delay: Duration::from_millis(10),
-            })
+            .retry_policy(
+                cb_client::RetryPolicy::default()
+                    .attempts(2)
+                    .base_delay(Duration::ZERO)
+                    .max_delay(Duration::from_millis(10)),
+            )
             .build()
             .unwrap();
         (env, proxy, oauth)
