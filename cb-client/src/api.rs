@@ -8,6 +8,7 @@ use cb_scopes::ScopeSet;
 use reqwest::Method;
 use secrecy::ExposeSecret as _;
 use serde_json::Value;
+use tracing::Instrument as _;
 use url::Url;
 
 use crate::error::{Error, ReauthorizationReason};
@@ -58,10 +59,27 @@ impl Api {
     /// idempotent.
     pub(crate) async fn execute(&self, call: &Call) -> Result<Value, Error> {
         let policy = self.oauth.inner.retry;
+        // The route without its query, which may hold cursors.
+        let route = format!(
+            "{} /{}",
+            call.method,
+            call.path.split('?').next().unwrap_or_default().trim_start_matches('/')
+        );
         let mut attempt = 0;
         loop {
             attempt += 1;
-            let result = self.once(call).await;
+            // One span per attempt, for the app's tracing subscriber: which
+            // call, which scope, which attempt, and how Coinbase answered.
+            let span = tracing::info_span!(
+                target: "cb_client",
+                "cb.request",
+                cb.route = %route,
+                cb.scope = %call.needed,
+                cb.attempt = attempt,
+                http.status = tracing::field::Empty,
+                cb.retry_after = tracing::field::Empty,
+            );
+            let result = self.once(call).instrument(span).await;
             let wait = match &result {
                 Err(Error::RateLimited { retry_after }) => {
                     let wait = retry_after.unwrap_or_else(|| policy.delay(attempt));

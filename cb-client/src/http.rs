@@ -105,6 +105,7 @@ pub(crate) async fn post_token(
             }
         })?;
     let status = response.status();
+    record_answer(status, None);
     let bytes = match read_body(response, max_body).await {
         Ok(bytes) => bytes,
         Err(BodyError::Transport(error)) => {
@@ -196,6 +197,7 @@ pub(crate) async fn call_api(
         .get(header::RETRY_AFTER)
         .and_then(|value| value.to_str().ok())
         .and_then(|value| retry_after(value, SystemTime::now()));
+    record_answer(status, retry_after);
     let bytes = match read_body(response, max_body).await {
         Ok(bytes) => bytes,
         Err(BodyError::Transport(error)) => return ApiOutcome::Failed(Error::Transport(error)),
@@ -233,6 +235,16 @@ pub(crate) async fn call_api(
             ApiOutcome::Failed(Error::RateLimited { retry_after })
         }
         _ => ApiOutcome::Failed(Error::Api { status: status.as_u16(), errors }),
+    }
+}
+
+/// Records an answer's status (and wait) on the current span, which is the
+/// call's `cb.request` or `cb.token` span.
+fn record_answer(status: StatusCode, retry_after: Option<Duration>) {
+    let span = tracing::Span::current();
+    span.record("http.status", status.as_u16());
+    if let Some(wait) = retry_after {
+        span.record("cb.retry_after", wait.as_secs());
     }
 }
 

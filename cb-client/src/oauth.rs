@@ -11,6 +11,7 @@ use cb_scopes::__private::is_loopback;
 use cb_scopes::{AuthorizationCode, AuthorizeUrl, DeclaredScopes, Grant, ScopeSet};
 use reqwest::Method;
 use secrecy::{ExposeSecret as _, SecretString};
+use tracing::Instrument as _;
 use url::Url;
 
 use crate::error::{Error, ReauthorizationReason};
@@ -250,6 +251,7 @@ impl OAuthClient {
                 &form,
                 inner.max_response_bytes,
             )
+            .instrument(crate::session::token_span("authorization_code", attempt))
             .await
             {
                 Ok(token) => break token,
@@ -404,6 +406,15 @@ impl OAuthClient {
         let mut attempt = 0;
         loop {
             attempt += 1;
+            let span = tracing::info_span!(
+                target: "cb_client",
+                "cb.request",
+                cb.route = "GET /v2/user/auth",
+                cb.scope = "",
+                cb.attempt = attempt,
+                http.status = tracing::field::Empty,
+                cb.retry_after = tracing::field::Empty,
+            );
             let error = match http::call_api(
                 &inner.http,
                 Method::GET,
@@ -413,6 +424,7 @@ impl OAuthClient {
                 &[],
                 inner.max_response_bytes,
             )
+            .instrument(span)
             .await
             {
                 ApiOutcome::Answer(answer) => return AuthInfo::from_data(&answer.body["data"]),

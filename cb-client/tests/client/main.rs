@@ -1,10 +1,12 @@
 //! `cb-client` against `cb-sandbox`, over real HTTP on loopback.
 
+mod capture;
 mod chaos;
 mod endpoints;
 mod flow;
 mod fuzz;
 mod hostile;
+mod observe;
 mod refresh;
 mod secrets;
 mod support;
