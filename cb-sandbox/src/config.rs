@@ -7,6 +7,17 @@ use std::time::Duration;
 /// Coinbase service as documented; change them before [`Sandbox::start`]
 /// or later with [`Sandbox::configure`].
 ///
+/// ```
+/// use std::time::Duration;
+/// use cb_sandbox::{SandboxConfig, TokenLifetime};
+///
+/// let config = SandboxConfig::default()
+///     .access_token_lifetime(TokenLifetime::Legacy)
+///     .rate_limit_per_hour(100)
+///     .code_lifetime(Duration::from_secs(60));
+/// assert_eq!(config.access_token_lifetime.seconds(), 7200);
+/// ```
+///
 /// [`Sandbox::start`]: crate::Sandbox::start
 /// [`Sandbox::configure`]: crate::Sandbox::configure
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -42,6 +53,58 @@ impl Default for SandboxConfig {
             two_factor_lifetime: Duration::from_secs(300),
             auto_approve: false,
         }
+    }
+}
+
+impl SandboxConfig {
+    /// How long access tokens live.
+    #[must_use]
+    pub fn access_token_lifetime(mut self, lifetime: TokenLifetime) -> Self {
+        self.access_token_lifetime = lifetime;
+        self
+    }
+
+    /// The status of a two-factor challenge.
+    #[must_use]
+    pub fn two_factor_status(mut self, status: TwoFactorStatus) -> Self {
+        self.two_factor_status = status;
+        self
+    }
+
+    /// How the token response separates its scopes.
+    #[must_use]
+    pub fn scope_separator(mut self, separator: ScopeSeparator) -> Self {
+        self.scope_separator = separator;
+        self
+    }
+
+    /// Requests per user per hour before `429 rate_limit_exceeded`.
+    #[must_use]
+    pub fn rate_limit_per_hour(mut self, limit: u32) -> Self {
+        self.rate_limit_per_hour = limit;
+        self
+    }
+
+    /// How long an authorization code stays usable.
+    #[must_use]
+    pub fn code_lifetime(mut self, lifetime: Duration) -> Self {
+        self.code_lifetime = lifetime;
+        self
+    }
+
+    /// How long a two-factor code stays usable.
+    #[must_use]
+    pub fn two_factor_lifetime(mut self, lifetime: Duration) -> Self {
+        self.two_factor_lifetime = lifetime;
+        self
+    }
+
+    /// Whether the authorize endpoint approves at once, without the
+    /// consent page.
+    #[must_use]
+    pub fn auto_approve(mut self, auto_approve: bool) -> Self {
+        self.auto_approve = auto_approve;
+        self
     }
 }
 

@@ -28,6 +28,12 @@ pub enum Fault {
     /// connection instead of answering. The hard case for single-use refresh
     /// tokens and for sends.
     DropAfterProcessing,
+    /// Answers `429 rate_limit_exceeded` with this `Retry-After` (whole
+    /// seconds), without handling the request.
+    RateLimited {
+        /// The wait the answer asks for.
+        retry_after: Duration,
+    },
 }
 
 /// How many requests a fault applies to.
@@ -145,6 +151,13 @@ pub(crate) async fn layer(
             };
             crate::api::ApiError::new(status, id, "Injected fault").into_response()
         }
+        Some(Fault::RateLimited { retry_after }) => crate::api::ApiError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "rate_limit_exceeded",
+            "Injected fault: too many requests",
+        )
+        .with_retry_after(retry_after.as_secs())
+        .into_response(),
         Some(Fault::Delay(delay)) => {
             tokio::time::sleep(delay).await;
             next.run(request).await

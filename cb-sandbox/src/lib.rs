@@ -268,6 +268,54 @@ impl Sandbox {
         })
     }
 
+    /// The transactions of one account, in the order they were made; of
+    /// one kind only (`send`, `receive`, ...) when `kind` is given.
+    pub fn ledger_of(&self, account: &str, kind: Option<&str>) -> Vec<LedgerEntry> {
+        self.ledger()
+            .into_iter()
+            .filter(|entry| {
+                entry.account_id == account && kind.is_none_or(|kind| entry.kind == kind)
+            })
+            .collect()
+    }
+
+    /// Gives `account` `n` completed transactions at once, without any
+    /// consent or two-factor round: each a `receive` of the smallest unit
+    /// of its currency (0.01 for fiat, 0.00000001 for crypto) from outside
+    /// the sandbox, so that money still adds up. For tests of pagination
+    /// and listing. Returns their ids, oldest first; none for an unknown
+    /// account.
+    pub fn seed_transactions(&self, account: &str, n: usize) -> Vec<String> {
+        self.shared.world(|world| {
+            let Some(currency) = world.accounts.get(account).map(|a| a.currency.clone()) else {
+                return Vec::new();
+            };
+            let unit =
+                if world::is_fiat(&currency) { Decimal::new(1, 2) } else { Decimal::new(1, 8) };
+            let mut ids = Vec::with_capacity(n);
+            for _ in 0..n {
+                if world.check_movement(&[(account, unit)], &[(&currency, -unit)]).is_err() {
+                    break;
+                }
+                world.outside(&currency, -unit);
+                ids.push(world.post(world::NewTransaction {
+                    description: Some("Seeded by the test".to_owned()),
+                    counterparty: Some("sandbox".to_owned()),
+                    ..world::NewTransaction::new(account, "receive", "completed", unit, &currency)
+                }));
+            }
+            ids
+        })
+    }
+
+    /// A clock that reads the sandbox's time, for the client:
+    /// `OAuthClient::builder(..).clock(sandbox.clock())` makes tokens expire
+    /// for the client when [`advance`](Self::advance) moves the sandbox on.
+    pub fn clock(&self) -> impl Fn() -> std::time::SystemTime + Send + Sync + 'static {
+        let shared = self.shared.clone();
+        move || std::time::SystemTime::from(shared.world(|world| world.now()))
+    }
+
     /// Every transaction, in the order they were made.
     pub fn ledger(&self) -> Vec<LedgerEntry> {
         self.shared.world(|world| {

@@ -377,3 +377,24 @@ async fn a_send_over_the_send_limit_is_a_typed_error() {
     let sends = env.sandbox.ledger().into_iter().filter(|entry| entry.kind == "send").count();
     assert_eq!(sends, 0, "nothing was sent");
 }
+
+#[tokio::test]
+async fn a_rate_limit_with_retry_after_is_waited_out_or_reported() {
+    let env = Env::new().await;
+    let oauth = env.oauth();
+    let client = env.connect::<crate::support::Reader>(&oauth, "user-1", None).await.unwrap();
+    let limited = |seconds| Fault::RateLimited { retry_after: Duration::from_secs(seconds) };
+    env.sandbox.inject_fault("GET", "/v2/accounts", limited(1), Times::Next(1));
+    let started = std::time::Instant::now();
+    client.accounts().all().await.unwrap();
+    assert!(started.elapsed() >= Duration::from_secs(1), "Retry-After was honoured");
+
+    env.sandbox.inject_fault("GET", "/v2/accounts", limited(60), Times::Next(1));
+    let started = std::time::Instant::now();
+    let error = client.accounts().all().await.unwrap_err();
+    assert!(
+        matches!(error, Error::RateLimited { retry_after: Some(wait) } if wait == Duration::from_secs(60)),
+        "{error:?}"
+    );
+    assert!(started.elapsed() < Duration::from_secs(5), "a long wait is the caller's choice");
+}

@@ -127,3 +127,14 @@ async fn server_errors_on_refresh_are_retried_within_the_bound() {
     // The stored refresh token was never spent: the next call recovers.
     client.auth_info().await.unwrap();
 }
+
+#[tokio::test]
+async fn the_sandbox_clock_drives_the_clients_expiry() {
+    let env = Env::new().await;
+    let oauth = env.builder().clock(env.sandbox.clock()).build().unwrap();
+    let client = env.connect::<Reader>(&oauth, "user-1", None).await.unwrap();
+    env.sandbox.advance(Duration::from_secs(3600));
+    client.auth_info().await.unwrap();
+    let expired_answers = env.sandbox.requests().iter().filter(|r| r.status == 401).count();
+    assert_eq!((env.sandbox.stats().refreshes, expired_answers), (1, 0), "refreshed before use");
+}

@@ -35,6 +35,12 @@ impl ApiError {
         ApiError { status, id, message: message.into(), retry_after: None }
     }
 
+    /// This error, with a `Retry-After` header of `seconds`.
+    pub(crate) fn with_retry_after(mut self, seconds: u64) -> Self {
+        self.retry_after = Some(seconds);
+        self
+    }
+
     pub(crate) fn not_found(what: &str) -> Self {
         ApiError::new(StatusCode::NOT_FOUND, "not_found", format!("{what} not found"))
     }

@@ -350,3 +350,31 @@ async fn amounts_out_of_decimal_range_are_refused_whole_and_the_sandbox_goes_on(
     let (status, _) = env.get("/v2/payment-methods", &tokens.access).await;
     assert_eq!(status, StatusCode::OK);
 }
+
+#[tokio::test]
+async fn seeded_transactions_arrive_in_bulk_and_the_ledger_filters_by_account_and_kind() {
+    let env = Env::new().await;
+    let usd = env.account("USD");
+    let btc = env.account("BTC");
+    let before = env.sandbox.ledger_of(&usd, Some("receive")).len();
+    let ids = env.sandbox.seed_transactions(&usd, 125);
+    assert_eq!(ids.len(), 125);
+    let receives = env.sandbox.ledger_of(&usd, Some("receive"));
+    assert_eq!(receives.len(), before + 125);
+    assert!(receives.iter().all(|entry| entry.account_id == usd && entry.kind == "receive"));
+    assert!(env.sandbox.ledger_of(&btc, Some("receive")).iter().all(|e| e.account_id == btc));
+    assert_eq!(
+        env.sandbox.ledger_of(&usd, None).len(),
+        env.sandbox.ledger().iter().filter(|e| e.account_id == usd).count()
+    );
+    let balance = env.sandbox.accounts(&env.user).into_iter().find(|a| a.id == usd).unwrap();
+    assert_eq!(balance.balance, Decimal::new(100_125, 2), "1000.00 + 125 x 0.01");
+    assert_money_is_conserved(&env, &[&env.user]);
+    // The API lists them, page by page.
+    let tokens = env.tokens("wallet:transactions:read").await;
+    let (status, page) =
+        env.get(&format!("/v2/accounts/{usd}/transactions?limit=100"), &tokens.access).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(page["data"].as_array().unwrap().len(), 100);
+    assert!(env.sandbox.seed_transactions("no-such-account", 3).is_empty());
+}
