@@ -82,6 +82,9 @@ pub use send::{PendingSend, RequestMoney, SendMoney, TradeOrder, Transfer};
 #[cfg(feature = "postgres")]
 #[cfg_attr(docsrs, doc(cfg(feature = "postgres")))]
 pub use store::PgStore;
+#[cfg(feature = "redis")]
+#[cfg_attr(docsrs, doc(cfg(feature = "redis")))]
+pub use store::RedisStore;
 pub use store::{FileStore, MemoryStore, RefreshLock, StoreError, Stored, TokenStore};
 pub use tokens::{TokenRecord, fingerprint};
 

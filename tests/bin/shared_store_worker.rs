@@ -4,15 +4,16 @@
 //! store's refresh lock and keeps it until the process dies.
 //!
 //! Configured by `CB_SANDBOX_URL`, `CB_CLIENT_ID`, `CB_CLIENT_SECRET`,
-//! `CB_REDIRECT_URI`, `CB_KEY` and `CB_TASKS`, and the store by either
-//! `CB_STORE_DIR` (a `FileStore`) or `DATABASE_URL` and `CB_PG_TABLE` (a
-//! `PgStore`).
+//! `CB_REDIRECT_URI`, `CB_KEY` and `CB_TASKS`, and the store by one of
+//! `CB_STORE_DIR` (a `FileStore`), `CB_REDIS_URL` and `CB_REDIS_PREFIX` (a
+//! `RedisStore`, its lock expiring after `CB_REDIS_LOCK_MS`), or
+//! `DATABASE_URL` and `CB_PG_TABLE` (a `PgStore`).
 
 use std::io::BufRead as _;
 use std::sync::Arc;
 
 use cb_client::cb_scopes::scopes;
-use cb_client::{FileStore, OAuthClient, PgStore, TokenStore};
+use cb_client::{FileStore, OAuthClient, PgStore, RedisStore, TokenStore};
 
 scopes! {
     struct Reader(wallet:accounts:read);
@@ -23,6 +24,17 @@ fn var(name: &str) -> String {
 }
 
 async fn store() -> Arc<dyn TokenStore> {
+    if let Ok(url) = std::env::var("CB_REDIS_URL") {
+        let lock_ms: u64 = var("CB_REDIS_LOCK_MS").parse().expect("milliseconds");
+        return Arc::new(
+            RedisStore::builder(url)
+                .prefix(var("CB_REDIS_PREFIX"))
+                .lock_expiry(std::time::Duration::from_millis(lock_ms))
+                .connect()
+                .await
+                .expect("the Redis server"),
+        );
+    }
     match std::env::var("CB_STORE_DIR") {
         Ok(dir) => Arc::new(FileStore::new(dir).expect("the store directory")),
         Err(_) => Arc::new(

@@ -5,6 +5,7 @@ mod catalogue;
 mod least_privilege;
 mod postgres;
 mod readme;
+mod redis;
 mod shared_store;
 mod ui;
 mod workers;

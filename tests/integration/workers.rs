@@ -54,6 +54,7 @@ impl Worker {
             .env("CB_KEY", KEY)
             .env("CB_TASKS", tasks.to_string())
             .env_remove("CB_STORE_DIR")
+            .env_remove("CB_REDIS_URL")
             .stdin(Stdio::piped())
             .stdout(Stdio::piped());
         for (name, value) in store_env {

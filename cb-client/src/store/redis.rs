@@ -1,0 +1,301 @@
+//! `RedisStore`: tokens in Redis, for web apps that keep their sessions
+//! there and run several instances.
+//!
+//! Each record is a hash (`version`, `record`) under `{prefix}:{key}`.
+//! Saves are compare-and-swap in a server-side script, so two instances
+//! never both believe they saved. The refresh lock is a key set with `NX`
+//! and an expiry, holding a random owner token: only its owner releases it
+//! (again in a script), and a holder that dies lets it go when it expires.
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use redis::aio::ConnectionManager;
+use redis::{AsyncCommands as _, Script};
+
+use super::{BoxFuture, RefreshLock, StoreError, Stored, TokenStore};
+use crate::TokenRecord;
+
+/// Saves `ARGV[2]` as the record if the stored version is `ARGV[1]` (empty:
+/// nothing stored). Returns `{1, new version}` or `{0, found version}`.
+const SAVE: &str = r"
+local found = redis.call('HGET', KEYS[1], 'version')
+if ARGV[1] == '' then
+  if found then return {0, found} end
+elseif found ~= ARGV[1] then
+  return {0, found or ''}
+end
+local version = (tonumber(found) or 0) + 1
+redis.call('HSET', KEYS[1], 'version', version, 'record', ARGV[2])
+return {1, tostring(version)}
+";
+
+/// Deletes the lock `KEYS[1]` if its owner token is `ARGV[1]`.
+const RELEASE: &str = r"
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+  return redis.call('DEL', KEYS[1])
+end
+return 0
+";
+
+/// Keeps records in Redis, shared safely by any number of app instances.
+///
+/// ```no_run
+/// # async fn demo() -> Result<(), cb_client::StoreError> {
+/// use cb_client::store::RedisStore;
+///
+/// let store = RedisStore::builder("redis://127.0.0.1:6379/").prefix("my-app:tokens").connect().await?;
+/// # let _ = store; Ok(()) }
+/// ```
+///
+/// - **Compare-and-swap saves** run as one script on the server.
+/// - **The refresh lock** expires after
+///   [`lock_expiry`](RedisStoreBuilder::lock_expiry) (30 s by default, far
+///   longer than a refresh), so a crashed holder cannot block a key for
+///   good; it is released only by the holder that took it. Waiting for it
+///   gives up after [`lock_timeout`](RedisStoreBuilder::lock_timeout).
+/// - Records are [`TokenRecord::to_json`]: protect the Redis server as you
+///   would the tokens (TLS with a `rediss://` URL, `requirepass`, no
+///   public network).
+#[derive(Clone)]
+pub struct RedisStore {
+    connection: ConnectionManager,
+    prefix: Arc<str>,
+    lock_expiry: Duration,
+    lock_timeout: Duration,
+    save: Arc<Script>,
+    release: Arc<Script>,
+}
+
+/// Configures a [`RedisStore`].
+pub struct RedisStoreBuilder {
+    url: String,
+    prefix: String,
+    lock_expiry: Duration,
+    lock_timeout: Duration,
+}
+
+impl RedisStore {
+    /// A builder for the server at `url` (`redis://host:port/db`, or
+    /// `rediss://` for TLS).
+    pub fn builder(url: impl Into<String>) -> RedisStoreBuilder {
+        RedisStoreBuilder {
+            url: url.into(),
+            prefix: "cb_client:tokens".to_owned(),
+            lock_expiry: Duration::from_secs(30),
+            lock_timeout: Duration::from_secs(30),
+        }
+    }
+
+    fn record_key(&self, key: &str) -> Result<String, StoreError> {
+        if key.is_empty() || key.len() > 200 {
+            return Err(StoreError::InvalidKey(key.chars().take(40).collect()));
+        }
+        Ok(format!("{}:{key}", self.prefix))
+    }
+
+    fn lock_key(&self, key: &str) -> Result<String, StoreError> {
+        // `#` where records have `:`: no key's lock can be another's record.
+        self.record_key(key).map(|_| format!("{}#refresh-lock:{key}", self.prefix))
+    }
+}
+
+fn redis_error(error: redis::RedisError) -> StoreError {
+    StoreError::Other(Box::new(error))
+}
+
+impl RedisStoreBuilder {
+    /// The prefix of every key this store writes; `cb_client:tokens` by
+    /// default.
+    pub fn prefix(mut self, prefix: impl Into<String>) -> Self {
+        self.prefix = prefix.into();
+        self
+    }
+
+    /// How long a refresh lock lives if its holder never releases it.
+    pub fn lock_expiry(mut self, expiry: Duration) -> Self {
+        self.lock_expiry = expiry.max(Duration::from_millis(1));
+        self
+    }
+
+    /// The longest wait for another instance's refresh lock.
+    pub fn lock_timeout(mut self, timeout: Duration) -> Self {
+        self.lock_timeout = timeout;
+        self
+    }
+
+    /// Connects.
+    ///
+    /// # Errors
+    ///
+    /// An invalid URL or an unreachable server.
+    pub async fn connect(self) -> Result<RedisStore, StoreError> {
+        let client = redis::Client::open(self.url.as_str()).map_err(redis_error)?;
+        let connection = ConnectionManager::new(client).await.map_err(redis_error)?;
+        Ok(RedisStore {
+            connection,
+            prefix: self.prefix.into(),
+            lock_expiry: self.lock_expiry,
+            lock_timeout: self.lock_timeout,
+            save: Arc::new(Script::new(SAVE)),
+            release: Arc::new(Script::new(RELEASE)),
+        })
+    }
+}
+
+impl fmt::Debug for RedisStoreBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // The URL may hold a password.
+        f.debug_struct("RedisStoreBuilder").field("prefix", &self.prefix).finish_non_exhaustive()
+    }
+}
+
+impl fmt::Debug for RedisStore {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RedisStore").field("prefix", &self.prefix).finish_non_exhaustive()
+    }
+}
+
+impl TokenStore for RedisStore {
+    fn load<'a>(&'a self, key: &'a str) -> BoxFuture<'a, Result<Option<Stored>, StoreError>> {
+        Box::pin(async move {
+            let record_key = self.record_key(key)?;
+            let mut connection = self.connection.clone();
+            let (version, bytes): (Option<u64>, Option<Vec<u8>>) = redis::cmd("HMGET")
+                .arg(&record_key)
+                .arg("version")
+                .arg("record")
+                .query_async(&mut connection)
+                .await
+                .map_err(redis_error)?;
+            let corrupt = |detail: &str| StoreError::Corrupt {
+                key: key.to_owned(),
+                detail: detail.to_owned(),
+            };
+            match (version, bytes) {
+                (None, None) => Ok(None),
+                (Some(version), Some(bytes)) => {
+                    let record = TokenRecord::from_json(&bytes)
+                        .map_err(|detail| StoreError::Corrupt { key: key.to_owned(), detail })?;
+                    Ok(Some(Stored { record, version }))
+                }
+                _ => Err(corrupt("the hash lacks its version or its record")),
+            }
+        })
+    }
+
+    fn save<'a>(
+        &'a self,
+        key: &'a str,
+        record: &'a TokenRecord,
+        expected_version: Option<u64>,
+    ) -> BoxFuture<'a, Result<u64, StoreError>> {
+        Box::pin(async move {
+            let record_key = self.record_key(key)?;
+            let mut connection = self.connection.clone();
+            let expected = expected_version.map(|v| v.to_string()).unwrap_or_default();
+            let (saved, version): (i64, String) = self
+                .save
+                .key(&record_key)
+                .arg(expected)
+                .arg(record.to_json())
+                .invoke_async(&mut connection)
+                .await
+                .map_err(redis_error)?;
+            let version = (!version.is_empty())
+                .then(|| version.parse::<u64>())
+                .transpose()
+                .map_err(|_| StoreError::Corrupt {
+                    key: key.to_owned(),
+                    detail: "its version is not a number".into(),
+                })?;
+            match (saved, version) {
+                (1, Some(version)) => Ok(version),
+                _ => Err(StoreError::Conflict { expected: expected_version, found: version }),
+            }
+        })
+    }
+
+    fn delete<'a>(&'a self, key: &'a str) -> BoxFuture<'a, Result<(), StoreError>> {
+        Box::pin(async move {
+            let record_key = self.record_key(key)?;
+            let mut connection = self.connection.clone();
+            let _: i64 = connection.del(&record_key).await.map_err(redis_error)?;
+            Ok(())
+        })
+    }
+
+    fn lock_refresh<'a>(&'a self, key: &'a str) -> BoxFuture<'a, Result<RefreshLock, StoreError>> {
+        Box::pin(async move {
+            let lock_key = self.lock_key(key)?;
+            let owner = uuid::Uuid::new_v4().simple().to_string();
+            // From the first attempt on, this guard releases what the
+            // attempt may have taken if the future is dropped: the owner
+            // token makes that safe even when it was never taken.
+            let mut guard = LockGuard { store: self.clone(), lock_key, owner, held: true };
+            let deadline = Instant::now() + self.lock_timeout;
+            let expiry_ms = u64::try_from(self.lock_expiry.as_millis()).unwrap_or(u64::MAX);
+            loop {
+                let mut connection = self.connection.clone();
+                let taken: Option<String> = redis::cmd("SET")
+                    .arg(&guard.lock_key)
+                    .arg(&guard.owner)
+                    .arg("NX")
+                    .arg("PX")
+                    .arg(expiry_ms)
+                    .query_async(&mut connection)
+                    .await
+                    .map_err(redis_error)?;
+                if taken.is_some() {
+                    return Ok(RefreshLock::new(guard));
+                }
+                if Instant::now() >= deadline {
+                    guard.held = false;
+                    return Err(StoreError::Other(
+                        format!(
+                            "the refresh lock of key {key:?} stayed taken for {:?}",
+                            self.lock_timeout
+                        )
+                        .into(),
+                    ));
+                }
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+        })
+    }
+}
+
+/// A refresh lock this process may hold: released (only if still its own)
+/// when dropped.
+struct LockGuard {
+    store: RedisStore,
+    lock_key: String,
+    owner: String,
+    held: bool,
+}
+
+impl Drop for LockGuard {
+    fn drop(&mut self) {
+        if !self.held {
+            return;
+        }
+        let Ok(runtime) = tokio::runtime::Handle::try_current() else {
+            // Nothing can run the release: the lock expires by itself.
+            return;
+        };
+        let (store, lock_key, owner) = (
+            self.store.clone(),
+            std::mem::take(&mut self.lock_key),
+            std::mem::take(&mut self.owner),
+        );
+        runtime.spawn(async move {
+            let mut connection = store.connection.clone();
+            let released: Result<i64, _> =
+                store.release.key(lock_key).arg(owner).invoke_async(&mut connection).await;
+            if let Err(error) = released {
+                tracing::warn!(target: "cb_client", "a refresh lock could not be released; it will expire: {error}");
+            }
+        });
+    }
+}

@@ -1,0 +1,170 @@
+//! `RedisStore` against a real Redis, named by `REDIS_URL` (CI starts one at
+//! 127.0.0.1:6379 and sets it). Without it these tests say that they were
+//! skipped, and why. Each test uses a key prefix of its own and deletes its
+//! keys at the end.
+
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+use cb_client::store::RedisStore;
+use cb_client::{StoreError, TokenRecord, TokenStore};
+use cb_scopes::{ExposeSecret as _, SecretString};
+
+use crate::workers::{KEY, Worker, authorized, expire_and_call};
+
+/// The server, or `None` after saying why the test is skipped.
+fn redis_url() -> Option<String> {
+    let url = std::env::var("REDIS_URL").ok();
+    if url.is_none() {
+        eprintln!("SKIPPED: REDIS_URL is not set; these tests need Redis (CI sets it)");
+    }
+    url
+}
+
+/// A fresh key prefix, and a guard that deletes its keys.
+struct Prefix {
+    name: String,
+    url: String,
+}
+
+impl Prefix {
+    fn new(url: &str, test: &str) -> Prefix {
+        let nanos =
+            SystemTime::now().duration_since(SystemTime::UNIX_EPOCH).unwrap().subsec_nanos();
+        Prefix {
+            name: format!("cb_test:{test}:{}:{nanos}", std::process::id()),
+            url: url.to_owned(),
+        }
+    }
+
+    async fn store(&self, lock_expiry: Duration) -> RedisStore {
+        RedisStore::builder(&self.url)
+            .prefix(&self.name)
+            .lock_expiry(lock_expiry)
+            .connect()
+            .await
+            .unwrap()
+    }
+
+    fn worker_env(&self, lock_expiry: Duration) -> Vec<(&'static str, String)> {
+        vec![
+            ("CB_REDIS_URL", self.url.clone()),
+            ("CB_REDIS_PREFIX", self.name.clone()),
+            ("CB_REDIS_LOCK_MS", lock_expiry.as_millis().to_string()),
+        ]
+    }
+}
+
+impl Drop for Prefix {
+    fn drop(&mut self) {
+        let (url, pattern) = (self.url.clone(), format!("{}*", self.name));
+        let _ = std::thread::spawn(move || -> redis::RedisResult<()> {
+            let client = redis::Client::open(url)?;
+            let mut connection = client.get_connection()?;
+            let keys: Vec<String> = redis::cmd("KEYS").arg(&pattern).query(&mut connection)?;
+            if !keys.is_empty() {
+                redis::cmd("DEL").arg(keys).query::<i64>(&mut connection)?;
+            }
+            Ok(())
+        })
+        .join();
+    }
+}
+
+fn record(access: &str) -> TokenRecord {
+    TokenRecord {
+        access_token: SecretString::from(access.to_owned()),
+        refresh_token: Some(SecretString::from(format!("{access}-refresh"))),
+        expires_at: SystemTime::UNIX_EPOCH + Duration::from_secs(2_000_000_000),
+        granted: "wallet:accounts:read,offline_access".parse().unwrap(),
+        send_limit: None,
+        generation: 9,
+        tombstone: None,
+    }
+}
+
+#[tokio::test]
+async fn saves_are_compare_and_swap_and_records_round_trip() {
+    let Some(url) = redis_url() else { return };
+    let prefix = Prefix::new(&url, "cas");
+    let store = prefix.store(Duration::from_secs(30)).await;
+    assert!(store.load(KEY).await.unwrap().is_none());
+    assert_eq!(store.save(KEY, &record("a"), None).await.unwrap(), 1);
+    assert!(matches!(
+        store.save(KEY, &record("b"), None).await,
+        Err(StoreError::Conflict { expected: None, found: Some(1) })
+    ));
+    assert_eq!(store.save(KEY, &record("b"), Some(1)).await.unwrap(), 2);
+    assert!(matches!(
+        store.save(KEY, &record("c"), Some(1)).await,
+        Err(StoreError::Conflict { expected: Some(1), found: Some(2) })
+    ));
+    let loaded = store.load(KEY).await.unwrap().unwrap();
+    assert_eq!((loaded.version, loaded.record.access_token.expose_secret()), (2, "b"));
+    assert_eq!(loaded.record.generation, 9);
+    store.delete(KEY).await.unwrap();
+    store.delete(KEY).await.unwrap();
+    assert!(store.load(KEY).await.unwrap().is_none());
+    assert!(matches!(store.save("", &record("x"), None).await, Err(StoreError::InvalidKey(_))));
+}
+
+#[tokio::test]
+async fn the_refresh_lock_is_released_only_by_its_owner_and_expires() {
+    let Some(url) = redis_url() else { return };
+    let prefix = Prefix::new(&url, "lock");
+    let store = prefix.store(Duration::from_millis(800)).await;
+    let impatient = RedisStore::builder(&url)
+        .prefix(&prefix.name)
+        .lock_timeout(Duration::from_millis(200))
+        .connect()
+        .await
+        .unwrap();
+    let held = store.lock_refresh(KEY).await.unwrap();
+    let error = impatient.lock_refresh(KEY).await.unwrap_err();
+    assert!(error.to_string().contains("stayed taken"), "{error}");
+    // Forgotten by a holder that died: the lock expires by itself.
+    std::mem::forget(held);
+    tokio::time::sleep(Duration::from_millis(900)).await;
+    let second = impatient.lock_refresh(KEY).await.unwrap();
+    drop(second);
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    // Released by its owner: free again at once.
+    let third = impatient.lock_refresh(KEY).await.unwrap();
+    drop(third);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_processes_with_50_tasks_share_a_store_through_20_expiries() {
+    let Some(url) = redis_url() else { return };
+    let prefix = Prefix::new(&url, "load");
+    let lock = Duration::from_secs(30);
+    let sandbox = authorized(Arc::new(prefix.store(lock).await)).await;
+    let env = prefix.worker_env(lock);
+    let mut workers: Vec<Worker> = (0..2).map(|_| Worker::start(&sandbox, &env, 50)).collect();
+    expire_and_call(&sandbox, &mut workers, 20);
+    let stats = sandbox.stats();
+    assert_eq!((stats.refreshes, stats.invalid_grants), (20, 0));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_process_killed_while_holding_the_refresh_lock_lets_it_expire() {
+    let Some(url) = redis_url() else { return };
+    let prefix = Prefix::new(&url, "crash");
+    let lock = Duration::from_secs(2);
+    let sandbox = authorized(Arc::new(prefix.store(lock).await)).await;
+    let env = prefix.worker_env(lock);
+    let mut holder = Worker::start(&sandbox, &env, 1);
+    let mut other = Worker::start(&sandbox, &env, 10);
+    holder.send("hold-lock");
+    assert_eq!(holder.read(), "holding");
+    holder.kill();
+
+    sandbox.advance(Duration::from_secs(3600));
+    other.send("round");
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(sandbox.stats().refreshes, 0, "no refresh while the dead holder's lock lives");
+    let answer = tokio::task::block_in_place(|| other.read());
+    assert_eq!(answer, "ok");
+    let stats = sandbox.stats();
+    assert_eq!((stats.refreshes, stats.invalid_grants), (1, 0));
+}
