@@ -70,15 +70,7 @@ impl Api {
             attempt += 1;
             // One span per attempt, for the app's tracing subscriber: which
             // call, which scope, which attempt, and how Coinbase answered.
-            let span = tracing::info_span!(
-                target: "cb_client",
-                "cb.request",
-                cb.route = %route,
-                cb.scope = %call.needed,
-                cb.attempt = attempt,
-                http.status = tracing::field::Empty,
-                cb.retry_after = tracing::field::Empty,
-            );
+            let span = http::request_span(&route, &call.needed, attempt);
             let result = self.once(call).instrument(span).await;
             let wait = match &result {
                 Err(Error::RateLimited { retry_after }) => {

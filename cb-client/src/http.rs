@@ -238,6 +238,36 @@ pub(crate) async fn call_api(
     }
 }
 
+/// The span of one attempt of an API call: which call, which scope, which
+/// attempt; [`record_answer`] adds how Coinbase answered.
+pub(crate) fn request_span(
+    route: &str,
+    scope: &dyn std::fmt::Display,
+    attempt: u32,
+) -> tracing::Span {
+    tracing::info_span!(
+        target: "cb_client",
+        "cb.request",
+        cb.route = %route,
+        cb.scope = %scope,
+        cb.attempt = attempt,
+        http.status = tracing::field::Empty,
+        cb.retry_after = tracing::field::Empty,
+    )
+}
+
+/// The span of one call to the token endpoint: the grant, never its value.
+pub(crate) fn token_span(grant: &'static str, attempt: u32) -> tracing::Span {
+    tracing::info_span!(
+        target: "cb_client",
+        "cb.token",
+        cb.route = "POST /oauth2/token",
+        cb.grant = grant,
+        cb.attempt = attempt,
+        http.status = tracing::field::Empty,
+    )
+}
+
 /// Records an answer's status (and wait) on the current span, which is the
 /// call's `cb.request` or `cb.token` span.
 fn record_answer(status: StatusCode, retry_after: Option<Duration>) {

@@ -251,7 +251,7 @@ impl OAuthClient {
                 &form,
                 inner.max_response_bytes,
             )
-            .instrument(crate::session::token_span("authorization_code", attempt))
+            .instrument(http::token_span("authorization_code", attempt))
             .await
             {
                 Ok(token) => break token,
@@ -406,15 +406,7 @@ impl OAuthClient {
         let mut attempt = 0;
         loop {
             attempt += 1;
-            let span = tracing::info_span!(
-                target: "cb_client",
-                "cb.request",
-                cb.route = "GET /v2/user/auth",
-                cb.scope = "",
-                cb.attempt = attempt,
-                http.status = tracing::field::Empty,
-                cb.retry_after = tracing::field::Empty,
-            );
+            let span = http::request_span("GET /v2/user/auth", &"", attempt);
             let error = match http::call_api(
                 &inner.http,
                 Method::GET,

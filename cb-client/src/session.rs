@@ -391,18 +391,6 @@ impl Session {
     }
 }
 
-/// The span of one call to the token endpoint: the grant, never its value.
-pub(crate) fn token_span(grant: &'static str, attempt: u32) -> tracing::Span {
-    tracing::info_span!(
-        target: "cb_client",
-        "cb.token",
-        cb.route = "POST /oauth2/token",
-        cb.grant = grant,
-        cb.attempt = attempt,
-        http.status = tracing::field::Empty,
-    )
-}
-
 /// Posts the refresh token, retrying what can be retried. A retry of a
 /// request whose answer was lost may find the token spent; that is
 /// reported as such, never retried in a loop.
@@ -416,7 +404,7 @@ async fn exchange_refresh_token(
     let mut attempt = 0;
     loop {
         attempt += 1;
-        let span = token_span("refresh_token", attempt);
+        let span = http::token_span("refresh_token", attempt);
         let outcome = http::post_token(
             &inner.http,
             &inner.token_endpoint,
