@@ -226,10 +226,9 @@ impl Session {
         if let Some(token) = self.usable(oauth, refused)? {
             return Ok(token);
         }
+        // `usable` answered: the authorization is live, and due a refresh.
         let State::Live { stored: base, .. } = self.state() else {
-            return self
-                .usable(oauth, refused)?
-                .ok_or_else(|| Error::reauthorize(ReauthorizationReason::Revoked));
+            return Err(Error::reauthorize(ReauthorizationReason::Revoked));
         };
         let Some(refresh_token) = base.record.refresh_token.clone() else {
             if !base.record.expires_within(Duration::ZERO, oauth.inner.clock.now()) {
