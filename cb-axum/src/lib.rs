@@ -1,0 +1,55 @@
+//! "Connect Coinbase" for axum apps, with the scope set checked at compile
+//! time in every handler.
+//!
+//! Connecting a Coinbase account from a web app has a few parts that are
+//! easy to get wrong by hand, and this crate does them once:
+//!
+//! - **The callback belongs to one browser.** The sign-in is kept
+//!   server-side under a random id in an `HttpOnly`, `SameSite=Lax` cookie,
+//!   and the callback finishes only that browser's sign-in, within its
+//!   lifetime. A callback URL an attacker approved with their own account and
+//!   sent to a victim exchanges nothing (login CSRF).
+//! - **A partial grant is revoked at once**, and the app gets a typed
+//!   [`ConnectOutcome`] to render (or the default page).
+//! - **Who the user is** is the app's to say, through [`UserKey`]; apps
+//!   without a sign-in use [`SignedCookieUser`], a signed cookie.
+//! - **Handlers say what they need in their type**: [`Coinbase<S>`] restores
+//!   the user's authorization checked to cover `S`, so a handler that calls
+//!   an endpoint outside `S` does not compile. A user whose grant is too
+//!   small is sent to consent again for the larger set.
+//!
+//! ```no_run
+//! use axum::{Router, routing::get};
+//! use cb_axum::{Coinbase, CoinbaseConnect, SignedCookieUser};
+//! use cb_client::{OAuthClient, cb_scopes::scopes};
+//!
+//! scopes! { pub struct Balances(wallet:accounts:read); }
+//!
+//! async fn balances(Coinbase(client): Coinbase<Balances>) -> String {
+//!     client.accounts().all().await.map_or_else(|e| e.to_string(), |a| format!("{} accounts", a.len()))
+//! }
+//!
+//! # async fn run(oauth: OAuthClient, key: axum_extra::extract::cookie::Key) {
+//! let connect = CoinbaseConnect::<Balances>::new(oauth, SignedCookieUser::new(key));
+//! let app = Router::new()
+//!     .route("/balances", get(balances))
+//!     .merge(connect.router())
+//!     .layer(connect.layer());
+//! let listener = tokio::net::TcpListener::bind("127.0.0.1:3000").await.unwrap();
+//! axum::serve(listener, app).await.unwrap();
+//! # }
+//! ```
+
+#![deny(missing_docs)]
+
+mod connect;
+mod extract;
+mod pages;
+mod user;
+
+pub use connect::{CoinbaseConnect, CoinbaseState, ConnectOutcome, Rejection, RejectionReason};
+pub use extract::Coinbase;
+pub use user::{SignedCookieUser, UserKey};
+
+/// The signing key of [`SignedCookieUser`], from `axum-extra`.
+pub use axum_extra::extract::cookie::Key;

@@ -1,0 +1,101 @@
+//! Who the user is: the app's answer, as a store key.
+
+use axum::http::HeaderMap;
+use axum::http::request::Parts;
+use axum_extra::extract::cookie::{Cookie, Key, SameSite, SignedCookieJar};
+
+/// Maps a request to the key its user's Coinbase authorization is stored
+/// under. The app knows who its users are; this trait is how it says so.
+///
+/// An app with its own sign-in implements it on its session (the key is its
+/// user id). An app without one can use [`SignedCookieUser`].
+pub trait UserKey: Send + Sync + 'static {
+    /// The store key of the user making this request, if they are known.
+    fn user_key(&self, request: &Parts) -> Option<String>;
+
+    /// The store key for the user completing a connection, and the
+    /// headers (such as a `Set-Cookie`) that make their later requests
+    /// carry it. The default keeps a known user's key and fails otherwise.
+    fn assign(&self, request: &Parts) -> Option<(String, HeaderMap)> {
+        self.user_key(request).map(|key| (key, HeaderMap::new()))
+    }
+
+    /// Headers that forget the user, sent on sign-out.
+    fn forget(&self, request: &Parts) -> HeaderMap {
+        let _ = request;
+        HeaderMap::new()
+    }
+}
+
+/// Users known by a signed cookie that holds a random id: for apps without
+/// a sign-in of their own. The cookie is signed (HMAC) with the app's key,
+/// so a browser cannot claim another user's id; it is `HttpOnly`,
+/// `SameSite=Lax`, and `Secure` unless the app says it runs on plain http.
+#[derive(Clone)]
+pub struct SignedCookieUser {
+    key: Key,
+    name: &'static str,
+    secure: bool,
+}
+
+impl SignedCookieUser {
+    /// Signs with `key` (keep it secret and stable across restarts and
+    /// instances; `Key::generate()` makes a fresh one). The cookie is
+    /// `cb_user` and `Secure`.
+    pub fn new(key: Key) -> Self {
+        SignedCookieUser { key, name: "cb_user", secure: true }
+    }
+
+    /// Leaves out `Secure`: only for an app served over plain http on
+    /// loopback, as in development and tests.
+    #[must_use]
+    pub fn insecure_for_loopback(mut self) -> Self {
+        self.secure = false;
+        self
+    }
+
+    fn jar(&self, request: &Parts) -> SignedCookieJar {
+        SignedCookieJar::from_headers(&request.headers, self.key.clone())
+    }
+}
+
+impl std::fmt::Debug for SignedCookieUser {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SignedCookieUser")
+            .field("cookie", &self.name)
+            .field("secure", &self.secure)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The `Set-Cookie` headers of a jar's changes.
+fn headers_of(jar: SignedCookieJar) -> HeaderMap {
+    use axum::response::IntoResponse as _;
+    let mut response = (jar, ()).into_response();
+    std::mem::take(response.headers_mut())
+}
+
+impl UserKey for SignedCookieUser {
+    fn user_key(&self, request: &Parts) -> Option<String> {
+        self.jar(request).get(self.name).map(|cookie| cookie.value().to_owned())
+    }
+
+    fn assign(&self, request: &Parts) -> Option<(String, HeaderMap)> {
+        if let Some(key) = self.user_key(request) {
+            return Some((key, HeaderMap::new()));
+        }
+        let key = format!("user-{}", uuid::Uuid::new_v4().simple());
+        let cookie = Cookie::build((self.name, key.clone()))
+            .path("/")
+            .http_only(true)
+            .same_site(SameSite::Lax)
+            .secure(self.secure)
+            .permanent();
+        Some((key, headers_of(self.jar(request).add(cookie))))
+    }
+
+    fn forget(&self, request: &Parts) -> HeaderMap {
+        let cookie = Cookie::build((self.name, "")).path("/");
+        headers_of(self.jar(request).remove(cookie))
+    }
+}
