@@ -145,7 +145,7 @@ async fn connect_approve_untick_and_deny_in_chromium() {
         let checkbox = Locator::Css("input[name=scope][value='wallet:accounts:read']");
         browser.find(checkbox).await.unwrap().click().await.unwrap();
         browser.find(Locator::Id("approve")).await.unwrap().click().await.unwrap();
-        let missing = text_of(&browser, "missing-scope").await;
+        let missing = text_of(&browser, "partial-grant").await;
         assert!(missing.contains("wallet:accounts:read"), "{missing}");
         std::fs::write(
             screenshot_path("web_app_missing_scope"),
@@ -166,14 +166,14 @@ async fn connect_approve_untick_and_deny_in_chromium() {
         let attacker_callback = attacker_callback(&sandbox, &app.base_url).await;
         let exchanges = sandbox.stats().code_grants;
         browser.goto(&attacker_callback).await.unwrap();
-        let refused = text_of(&browser, "foreign").await;
+        let refused = text_of(&browser, "not-this-browser").await;
         assert!(refused.contains("not started in this browser"), "{refused}");
         std::fs::write(screenshot_path("web_app_login_csrf"), browser.screenshot().await.unwrap())
             .unwrap();
         to_consent(&browser, &app.base_url).await;
         browser.goto(&attacker_callback).await.unwrap();
-        let refused = text_of(&browser, "foreign").await;
-        assert!(refused.contains("does not belong to this browser"), "{refused}");
+        let refused = text_of(&browser, "not-this-browser").await;
+        assert!(refused.contains("not started in this browser"), "{refused}");
         assert_eq!(sandbox.stats().code_grants, exchanges, "no code was exchanged");
 
         browser.close().await.unwrap();
