@@ -152,9 +152,12 @@ fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 pub struct CoinbaseConnect<S> {
     shared: Arc<Shared>,
     /// Each connect route: its path, and how to build it for its set.
-    routes: Vec<(String, fn(&str, Arc<Shared>) -> Router)>,
+    routes: Vec<(String, ConnectRoute)>,
     set: PhantomData<fn() -> S>,
 }
+
+/// Builds the connect route of one set at a path.
+type ConnectRoute = fn(&str, Arc<Shared>) -> Router;
 
 /// The connect route of the set `T` at `path`.
 fn connect_route<T: DeclaredScopes + 'static>(path: &str, shared: Arc<Shared>) -> Router {
