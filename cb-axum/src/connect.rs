@@ -166,13 +166,10 @@ fn connect_route<T: DeclaredScopes + 'static>(path: &str, shared: Arc<Shared>) -
 
 impl<S: DeclaredScopes + 'static> CoinbaseConnect<S> {
     /// Connects users through `oauth`, knowing them by `users`, with the
-    /// connect route at `/connect`.
-    ///
-    /// # Panics
-    ///
-    /// Never: a client whose authorize URL cannot be built (an invalid
-    /// redirect URI) is refused by [`OAuthClient`]'s builder already.
+    /// connect route at `/connect` and the callback at the path of the
+    /// client's redirect URI.
     pub fn new(oauth: OAuthClient, users: impl UserKey) -> Self {
+        // The client's redirect URI, as an authorize URL carries it.
         let redirect =
             oauth.authorize_url::<S>().build().map(|(_, pending)| pending.redirect_uri().clone());
         let (callback_path, secure_cookies) = match redirect {
