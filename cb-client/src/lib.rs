@@ -22,9 +22,11 @@
 //!   lists page or stream ([`List`]); sends carry an `idem` on every retry
 //!   and turn a two-factor challenge into [`PendingSend::confirm`]. Retries
 //!   are bounded and only where repeating cannot do a thing twice.
-//! - **Storage** is a [`TokenStore`]: [`MemoryStore`], or [`FileStore`] with
-//!   atomic, private, locked files. The trait's docs say how to put it on a
-//!   database.
+//! - **Storage** is a [`TokenStore`]: [`MemoryStore`]; [`FileStore`] with
+//!   atomic, private, locked files; `PgStore` (feature `postgres`) and
+//!   `RedisStore` (feature `redis`) for many instances. Saves are
+//!   compare-and-swap, and the shared stores serialize refreshes across
+//!   processes; the trait's docs say how to write another.
 //! - **Secrets** (the client secret, tokens, the PKCE verifier) are
 //!   [`SecretString`](secrecy::SecretString)s: redacted in `Debug`, wiped on
 //!   drop, and logged only as a [`fingerprint`].

@@ -3,8 +3,8 @@
 //! Coinbase has no sandbox for OAuth2 apps, and creating an OAuth client
 //! needs partner approval, so an app's tests, demos and development need a
 //! faithful emulator. This crate is that emulator: a real HTTP server on
-//! loopback, built on axum, that behaves as the reference in
-//! `shared/reference/coinbase-api.md` describes: single-use codes and
+//! loopback, built on axum, that behaves as Coinbase's OAuth2 and v2 API
+//! documentation describes: single-use codes and
 //! refresh tokens, PKCE, scopes checked per endpoint, send limits, two-factor
 //! challenges, `idem` deduplication, pagination and a rate limit.
 //!

@@ -3,7 +3,8 @@
 //!
 //! Everything else is generated from this table. The runtime crate's `Scope`
 //! enum, its per-scope marker traits and its canonical set type come from the
-//! hidden `__catalogue!` macro, which reads it; the macros validate scope names
+//! hidden `#[__scope_enum]` attribute and `__scope_traits!` macro, which read
+//! it; the macros validate scope names
 //! against it and suggest corrections from it. Its order is the catalogue
 //! order: the order in which sets display and the bit each scope occupies.
 
