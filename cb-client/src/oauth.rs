@@ -82,6 +82,28 @@ pub(crate) struct Inner {
     sessions: Mutex<HashMap<String, Weak<Session>>>,
 }
 
+impl Inner {
+    /// One call to the token endpoint with this client's credentials, in
+    /// its `cb.token` span.
+    pub(crate) async fn post_token(
+        &self,
+        grant: &'static str,
+        attempt: u32,
+        form: &[(&str, &str)],
+    ) -> Result<crate::tokens::TokenResponse, TokenCallError> {
+        http::post_token(
+            &self.http,
+            &self.token_endpoint,
+            &self.client_id,
+            &self.client_secret,
+            form,
+            self.max_response_bytes,
+        )
+        .instrument(http::token_span(grant, attempt))
+        .await
+    }
+}
+
 /// How often and how patiently failed requests are retried.
 ///
 /// Waits grow exponentially from [`base_delay`](Self::base_delay), capped
@@ -243,17 +265,7 @@ impl OAuthClient {
         let mut attempt = 0;
         let token = loop {
             attempt += 1;
-            match http::post_token(
-                &inner.http,
-                &inner.token_endpoint,
-                &inner.client_id,
-                &inner.client_secret,
-                &form,
-                inner.max_response_bytes,
-            )
-            .instrument(http::token_span("authorization_code", attempt))
-            .await
-            {
+            match inner.post_token("authorization_code", attempt, &form).await {
                 Ok(token) => break token,
                 // A code is single use: retry only what never reached Coinbase.
                 Err(TokenCallError::NotSent(_)) if attempt < inner.retry.attempts => {

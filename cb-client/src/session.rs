@@ -24,11 +24,10 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use secrecy::{ExposeSecret as _, SecretString};
-use tracing::Instrument as _;
 
 use crate::error::{Error, ReauthorizationReason};
 use crate::fingerprint;
-use crate::http::{self, TokenCallError};
+use crate::http::TokenCallError;
 use crate::oauth::{OAuthClient, token_error};
 use crate::store::{StoreError, Stored};
 use crate::tokens::{self, TokenRecord};
@@ -403,17 +402,7 @@ async fn exchange_refresh_token(
     let mut attempt = 0;
     loop {
         attempt += 1;
-        let span = http::token_span("refresh_token", attempt);
-        let outcome = http::post_token(
-            &inner.http,
-            &inner.token_endpoint,
-            &inner.client_id,
-            &inner.client_secret,
-            &form,
-            inner.max_response_bytes,
-        )
-        .instrument(span)
-        .await;
+        let outcome = inner.post_token("refresh_token", attempt, &form).await;
         let retryable = match outcome {
             Ok(token) => return Ok(token),
             Err(TokenCallError::Rejected { error, description, .. })
