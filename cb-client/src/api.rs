@@ -40,6 +40,17 @@ pub(crate) struct Call {
     pub(crate) idempotent: bool,
 }
 
+/// A call's route for its span, written only if a subscriber records it:
+/// the method and the path without its query, which may hold cursors.
+struct RouteOf<'a>(&'a Call);
+
+impl std::fmt::Display for RouteOf<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let path = self.0.path.split('?').next().unwrap_or_default().trim_start_matches('/');
+        write!(f, "{} /{path}", self.0.method)
+    }
+}
+
 impl Call {
     pub(crate) fn new(method: Method, path: impl Into<String>, needed: ScopeSet) -> Self {
         let idempotent = method == Method::GET;
@@ -59,18 +70,12 @@ impl Api {
     /// idempotent.
     pub(crate) async fn execute(&self, call: &Call) -> Result<Value, Error> {
         let policy = self.oauth.inner.retry;
-        // The route without its query, which may hold cursors.
-        let route = format!(
-            "{} /{}",
-            call.method,
-            call.path.split('?').next().unwrap_or_default().trim_start_matches('/')
-        );
         let mut attempt = 0;
         loop {
             attempt += 1;
             // One span per attempt, for the app's tracing subscriber: which
             // call, which scope, which attempt, and how Coinbase answered.
-            let span = http::request_span(&route, &call.needed, attempt);
+            let span = http::request_span(&RouteOf(call), &call.needed, attempt);
             let result = self.once(call).instrument(span).await;
             let wait = match &result {
                 Err(Error::RateLimited { retry_after }) => {

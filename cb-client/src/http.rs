@@ -241,7 +241,7 @@ pub(crate) async fn call_api(
 /// The span of one attempt of an API call: which call, which scope, which
 /// attempt; [`record_answer`] adds how Coinbase answered.
 pub(crate) fn request_span(
-    route: &str,
+    route: &dyn std::fmt::Display,
     scope: &dyn std::fmt::Display,
     attempt: u32,
 ) -> tracing::Span {

@@ -418,7 +418,7 @@ impl OAuthClient {
         let mut attempt = 0;
         loop {
             attempt += 1;
-            let span = http::request_span("GET /v2/user/auth", &"", attempt);
+            let span = http::request_span(&"GET /v2/user/auth", &"", attempt);
             let error = match http::call_api(
                 &inner.http,
                 Method::GET,
