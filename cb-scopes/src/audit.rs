@@ -75,11 +75,18 @@ impl Registration {
 /// The crates whose functions do not count as the app's use of a scope.
 const LIBRARY_CRATES: &[&str] = &["cb_client", "cb_scopes"];
 
+/// Every function annotated with `#[requires_scope]` in the binary, where
+/// the `register!` calls the attribute generates put them.
+#[cfg(feature = "audit")]
+#[linkme::distributed_slice]
+#[doc(hidden)]
+pub static REGISTRY: [Registration];
+
 /// Every registered function in the binary, sorted and without duplicates.
 /// Empty without the `audit` feature.
 pub fn registrations() -> Vec<&'static Registration> {
     #[cfg(feature = "audit")]
-    let all: &'static [Registration] = &crate::__private::REGISTRY;
+    let all: &'static [Registration] = &REGISTRY;
     #[cfg(not(feature = "audit"))]
     let all: &'static [Registration] = &[];
     let unique: BTreeSet<&'static Registration> = all.iter().collect();

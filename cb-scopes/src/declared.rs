@@ -4,7 +4,18 @@
 use std::fmt::Debug;
 use std::hash::Hash;
 
-use crate::{ScopeSet, SendLimit};
+use crate::scope_set::ScopeSet;
+use crate::send_limit::SendLimit;
+
+/// Implemented only by sets that `scopes!` declares, so that
+/// `DeclaredScopes` cannot be implemented by hand to claim scopes.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not declared with `scopes!`",
+    label = "scope sets cannot be implemented by hand",
+    note = "declare the set with `cb_scopes::scopes!`, which checks its scopes and send limit"
+)]
+#[doc(hidden)]
+pub trait Sealed {}
 
 /// A scope set known to the compiler: implemented by every set that
 /// `scopes!` declares, named or anonymous, and by nothing else.
@@ -18,7 +29,7 @@ use crate::{ScopeSet, SendLimit};
             `scopes! {{ pub struct Reader(wallet:accounts:read); }}`"
 )]
 pub trait DeclaredScopes:
-    crate::__private::Sealed + Copy + Debug + Default + Eq + Hash + Send + Sync + 'static
+    Sealed + Copy + Debug + Default + Eq + Hash + Send + Sync + 'static
 {
     /// The scopes of the set.
     const SCOPES: ScopeSet;
@@ -31,6 +42,13 @@ pub trait DeclaredScopes:
     /// sets slot by slot.
     #[doc(hidden)]
     type Canonical: DeclaredScopes;
+}
+
+impl ScopeSet {
+    /// The scopes of a set declared with `scopes!`.
+    pub const fn of<S: DeclaredScopes>() -> Self {
+        S::SCOPES
+    }
 }
 
 /// `T: SubsetOf<S>` holds when every scope of the set `T` is in the set `S`.

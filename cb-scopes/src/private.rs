@@ -6,14 +6,7 @@ use rust_decimal::Decimal;
 pub use crate::includes;
 use crate::{CurrencyCode, ScopeSet, SendLimit, SendLimitPeriod};
 
-/// Implemented only by sets that `scopes!` declares, so that
-/// `DeclaredScopes` cannot be implemented by hand to claim scopes.
-#[diagnostic::on_unimplemented(
-    message = "`{Self}` is not declared with `scopes!`",
-    label = "scope sets cannot be implemented by hand",
-    note = "declare the set with `cb_scopes::scopes!`, which checks its scopes and send limit"
-)]
-pub trait Sealed {}
+pub use crate::declared::Sealed;
 
 /// A filled slot of the canonical set type.
 #[derive(Debug)]
@@ -77,10 +70,8 @@ pub const fn registration(
 #[cfg(feature = "audit")]
 pub use linkme;
 
-/// Every function annotated with `#[requires_scope]` in the binary.
 #[cfg(feature = "audit")]
-#[linkme::distributed_slice]
-pub static REGISTRY: [Registration];
+pub use crate::audit::REGISTRY;
 
 /// Registers an annotated function. `#[requires_scope]` puts a call in the
 /// function's body: a `static` in a link section, so nothing runs when the

@@ -4,7 +4,7 @@ use std::fmt;
 use std::iter::FusedIterator;
 use std::str::FromStr;
 
-use crate::{DeclaredScopes, ParseScopeError, Scope};
+use crate::scope::{ParseScopeError, Scope};
 
 /// A set of scopes: one bit per catalogue scope, `Copy`, and free to compare.
 ///
@@ -44,11 +44,6 @@ impl ScopeSet {
     /// Every scope of the catalogue, which is what Coinbase's `all` means.
     pub const fn all() -> Self {
         ScopeSet { bits: Self::MASK }
-    }
-
-    /// The scopes of a set declared with `scopes!`.
-    pub const fn of<S: DeclaredScopes>() -> Self {
-        S::SCOPES
     }
 
     /// A set from catalogue bits; bits past the catalogue are dropped.

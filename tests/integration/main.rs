@@ -1,5 +1,6 @@
 //! Workspace-level integration tests, in one binary.
 
+mod architecture;
 mod authorize;
 mod catalogue;
 mod least_privilege;
