@@ -10,13 +10,14 @@ use std::time::{Duration, SystemTime};
 
 use axum::Router;
 use axum::extract::Request;
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use cb_client::cb_scopes::{CallbackError, DeclaredScopes, ScopeSet};
 use cb_client::{Error, OAuthClient};
 use futures_util::future::BoxFuture;
 
+use crate::outcome::ConnectOutcome;
 use crate::pages;
 use crate::user::UserKey;
 
@@ -25,30 +26,6 @@ use crate::user::UserKey;
 const SIGN_IN_COOKIE: &str = "cb_connect";
 /// The most sign-ins in progress kept at once; the oldest go first.
 const MAX_PENDING: usize = 10_000;
-
-/// How a connection attempt ended, for the app to render (see
-/// [`CoinbaseConnect::outcome_page`]). A successful one redirects to the
-/// page set with [`CoinbaseConnect::after_connect`] instead.
-#[derive(Debug)]
-#[non_exhaustive]
-pub enum ConnectOutcome {
-    /// The user declined on Coinbase's consent page.
-    Denied,
-    /// The user unticked scopes the set needs. The partial grant was
-    /// revoked at once.
-    PartialGrant {
-        /// What is missing, as Coinbase spells it.
-        missing: ScopeSet,
-    },
-    /// The callback came to a browser that did not start this sign-in (a
-    /// login-CSRF attempt, or cookies blocked), or its state did not match.
-    /// Nothing was exchanged.
-    NotThisBrowser,
-    /// The sign-in took longer than its lifetime. Nothing was exchanged.
-    Expired,
-    /// Coinbase or the store failed.
-    Failed(Error),
-}
 
 /// What the extractor does when a request has no usable authorization.
 #[derive(Clone)]
@@ -436,14 +413,4 @@ async fn signout(shared: Arc<Shared>, request: Request) -> Response {
     let mut response = Redirect::to(&shared.after_signout).into_response();
     response.headers_mut().extend(shared.users.forget(&parts));
     response
-}
-
-/// The status a default page answers with.
-pub(crate) fn status_of(outcome: &ConnectOutcome) -> StatusCode {
-    match outcome {
-        ConnectOutcome::Denied => StatusCode::OK,
-        ConnectOutcome::PartialGrant { .. } => StatusCode::FORBIDDEN,
-        ConnectOutcome::NotThisBrowser | ConnectOutcome::Expired => StatusCode::BAD_REQUEST,
-        ConnectOutcome::Failed(_) => StatusCode::BAD_GATEWAY,
-    }
 }

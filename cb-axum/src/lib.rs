@@ -44,11 +44,13 @@
 
 mod connect;
 mod extract;
+mod outcome;
 mod pages;
 mod user;
 
-pub use connect::{CoinbaseConnect, CoinbaseState, ConnectOutcome, Rejection, RejectionReason};
+pub use connect::{CoinbaseConnect, CoinbaseState, Rejection, RejectionReason};
 pub use extract::Coinbase;
+pub use outcome::ConnectOutcome;
 pub use user::{SignedCookieUser, UserKey};
 
 /// The signing key of [`SignedCookieUser`], from `axum-extra`.

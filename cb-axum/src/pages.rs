@@ -1,8 +1,9 @@
 //! The default pages of the outcomes of a connection that did not succeed.
 
+use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse as _, Response};
 
-use crate::connect::{ConnectOutcome, status_of};
+use crate::outcome::ConnectOutcome;
 
 fn escape(text: &str) -> String {
     text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
@@ -48,4 +49,14 @@ pub(crate) fn outcome(outcome: &ConnectOutcome) -> Response {
          <body><h1>{title}</h1><p id=\"{id}\">{text}</p><p><a href=\"/\">Back</a></p></body></html>"
     );
     (status_of(outcome), Html(page)).into_response()
+}
+
+/// The status a default page answers with.
+fn status_of(outcome: &ConnectOutcome) -> StatusCode {
+    match outcome {
+        ConnectOutcome::Denied => StatusCode::OK,
+        ConnectOutcome::PartialGrant { .. } => StatusCode::FORBIDDEN,
+        ConnectOutcome::NotThisBrowser | ConnectOutcome::Expired => StatusCode::BAD_REQUEST,
+        ConnectOutcome::Failed(_) => StatusCode::BAD_GATEWAY,
+    }
 }
