@@ -4,8 +4,10 @@ use std::fmt;
 use std::time::Duration;
 
 use cb_scopes::ScopeSet;
+use futures_util::future::BoxFuture;
 
-use crate::store::StoreError;
+use crate::api::models::transaction::Transaction;
+use crate::auth::store::error::StoreError;
 
 /// Everything that can go wrong talking to Coinbase, as kinds to match on.
 ///
@@ -42,9 +44,9 @@ pub enum Error {
 
     /// Coinbase holds a send until the user confirms it with a two-factor
     /// code: ask them for it and call
-    /// [`PendingSend::confirm`](crate::PendingSend::confirm).
+    /// [`PendingSend::confirm`].
     #[error("the send needs the user's two-factor code")]
-    TwoFactorRequired(crate::PendingSend),
+    TwoFactorRequired(PendingSend),
 
     /// Coinbase refused a scope the grant was checked to include: the user
     /// changed the authorization since. Revoke and authorize again.
@@ -239,5 +241,55 @@ impl fmt::Display for ReauthorizationReason {
                 described(f, "Coinbase refused the authorization code", description)
             }
         }
+    }
+}
+
+/// A send Coinbase holds until the user confirms it with a two-factor code.
+///
+/// [`confirm`](Self::confirm) replays the identical request, same `idem`
+/// included, with the code in `CB-2FA-TOKEN`.
+pub struct PendingSend {
+    held: Box<dyn Replay>,
+}
+
+/// What a held send needs to be made again. The executor implements it;
+/// the error type only carries it, so that it depends on no part of the
+/// client.
+pub(crate) trait Replay: Send + Sync {
+    /// The send's idempotency key.
+    fn idem(&self) -> Option<&str>;
+    /// The route it was sent to, for `Debug`.
+    fn path(&self) -> &str;
+    /// The same send, with the user's code.
+    fn with_code(self: Box<Self>, code: String) -> BoxFuture<'static, Result<Transaction, Error>>;
+}
+
+impl PendingSend {
+    pub(crate) fn new(held: impl Replay + 'static) -> Self {
+        PendingSend { held: Box::new(held) }
+    }
+
+    /// The send's idempotency key.
+    pub fn idem(&self) -> Option<&str> {
+        self.held.idem()
+    }
+
+    /// Replays the send with the user's two-factor `code`.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::TwoFactorRequired`] again when the code is wrong or expired
+    /// (Coinbase sends a new one), and the errors of any send.
+    pub async fn confirm(self, code: &str) -> Result<Transaction, Error> {
+        self.held.with_code(code.trim().to_owned()).await
+    }
+}
+
+impl fmt::Debug for PendingSend {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("PendingSend")
+            .field("path", &self.held.path())
+            .field("idem", &self.idem())
+            .finish()
     }
 }

@@ -60,35 +60,29 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod api;
-mod client;
-mod endpoints;
+mod auth;
 mod error;
-mod http;
-mod list;
-pub mod models;
-mod oauth;
-mod send;
-mod session;
-pub mod store;
-mod tokens;
+mod wire;
 
-pub use client::Client;
-pub use error::{ApiError, Error, ReauthorizationReason};
-pub use http::CB_VERSION;
-pub use list::{List, Order, Page};
-pub use models::AuthInfo;
-pub use oauth::{
-    COINBASE_API_BASE, COINBASE_LOGIN_BASE, Clock, OAuthClient, OAuthClientBuilder, RetryPolicy,
-};
-pub use send::{PendingSend, RequestMoney, SendMoney, TradeOrder, Transfer};
+pub use api::bodies::{RequestMoney, SendMoney, TradeOrder, Transfer};
+pub use api::client::Client;
+pub use api::list::{List, Order, Page};
+pub use api::models;
+pub use api::models::AuthInfo;
+pub use api::transport::CB_VERSION;
+pub use auth::builder::OAuthClientBuilder;
+pub use auth::config::{COINBASE_API_BASE, COINBASE_LOGIN_BASE, Clock, RetryPolicy};
+pub use auth::oauth_client::OAuthClient;
+pub use auth::store;
 #[cfg(feature = "postgres")]
 #[cfg_attr(docsrs, doc(cfg(feature = "postgres")))]
-pub use store::PgStore;
+pub use auth::store::PgStore;
 #[cfg(feature = "redis")]
 #[cfg_attr(docsrs, doc(cfg(feature = "redis")))]
-pub use store::RedisStore;
-pub use store::{FileStore, MemoryStore, RefreshLock, StoreError, Stored, TokenStore};
-pub use tokens::{TokenRecord, fingerprint};
+pub use auth::store::RedisStore;
+pub use auth::store::{FileStore, MemoryStore, RefreshLock, StoreError, Stored, TokenStore};
+pub use auth::tokens::{TokenRecord, fingerprint};
+pub use error::{ApiError, Error, PendingSend, ReauthorizationReason};
 
 /// `cb-scopes`, re-exported so that an app can depend on this crate alone.
 pub use cb_scopes;

@@ -4,7 +4,9 @@
 use rust_decimal::Decimal;
 
 pub use crate::includes;
-use crate::{CurrencyCode, ScopeSet, SendLimit, SendLimitPeriod};
+use crate::scope::Scope;
+use crate::scope_set::ScopeSet;
+use crate::send_limit::{CurrencyCode, SendLimit, SendLimitPeriod};
 
 pub use crate::declared::Sealed;
 
@@ -33,6 +35,50 @@ impl Slot for No {
 /// A set from the bits `scopes!` computed.
 pub const fn scope_set(bits: u64) -> ScopeSet {
     ScopeSet::from_bits(bits)
+}
+
+/// The set of scopes listed as `stringify!` writes a list of them
+/// (`"wallet:accounts:read, wallet:user:read"`), for constants. An unknown
+/// scope fails the constant's evaluation, so the build.
+pub const fn scope_list(list: &str) -> ScopeSet {
+    let bytes = list.as_bytes();
+    let mut set = ScopeSet::empty();
+    let mut start = 0;
+    while start < bytes.len() {
+        // One scope runs to the next comma; spaces around it do not count.
+        let mut end = start;
+        while end < bytes.len() && bytes[end] != b',' {
+            end += 1;
+        }
+        let (mut from, mut to) = (start, end);
+        while from < to && bytes[from] == b' ' {
+            from += 1;
+        }
+        while to > from && bytes[to - 1] == b' ' {
+            to -= 1;
+        }
+        if to > from {
+            let mut index = 0;
+            let mut found = false;
+            while index < Scope::ALL.len() {
+                let wire = Scope::ALL[index].as_str().as_bytes();
+                if wire.len() == to - from {
+                    let mut k = 0;
+                    while k < wire.len() && wire[k] == bytes[from + k] {
+                        k += 1;
+                    }
+                    if k == wire.len() {
+                        set = set.with(Scope::ALL[index]);
+                        found = true;
+                    }
+                }
+                index += 1;
+            }
+            assert!(found, "not a scope of the catalogue");
+        }
+        start = end + 1;
+    }
+    set
 }
 
 /// A send limit from the parts `scopes!` validated: a positive amount of at
@@ -115,5 +161,25 @@ pub fn is_loopback(url: &url::Url) -> bool {
         Some(url::Host::Ipv6(ip)) => IpAddr::V6(ip).is_loopback(),
         Some(url::Host::Domain(domain)) => domain.eq_ignore_ascii_case("localhost"),
         None => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_stringified_scope_list_is_the_set_it_names() {
+        const SET: ScopeSet =
+            scope_list("wallet:payment-methods:read, wallet:payment-methods:limits");
+        assert_eq!(SET.to_string(), "wallet:payment-methods:read,wallet:payment-methods:limits");
+        assert_eq!(scope_list(""), ScopeSet::empty());
+        assert_eq!(scope_list("offline_access"), ScopeSet::empty().with(Scope::OfflineAccess));
+    }
+
+    #[test]
+    #[should_panic(expected = "not a scope of the catalogue")]
+    fn an_unknown_scope_fails() {
+        let _ = scope_list("wallet:accounts:reed");
     }
 }

@@ -1,18 +1,12 @@
-//! Payment methods and notifications.
+//! Payment methods and their limits.
 
 use serde::Deserialize;
-use time::OffsetDateTime;
 
-use super::common::{Money, ResourceRef, id_type, timestamp};
+use super::common::{Money, ResourceRef, id_type};
 
 id_type! {
     /// A payment method's id.
     PaymentMethodId
-}
-
-id_type! {
-    /// A notification's id.
-    NotificationId
 }
 
 /// A bank account, card or fiat wallet that pays for buys and receives
@@ -68,18 +62,4 @@ pub struct Limit {
     pub total: Money,
     /// What is left of it.
     pub remaining: Money,
-}
-
-/// A notification Coinbase sent about the user.
-#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
-#[non_exhaustive]
-pub struct Notification {
-    /// Its id.
-    pub id: NotificationId,
-    /// Its kind, such as `wallet:buys:completed`.
-    #[serde(rename = "type")]
-    pub kind: String,
-    /// When it was made.
-    #[serde(default, with = "timestamp::option")]
-    pub created_at: Option<OffsetDateTime>,
 }

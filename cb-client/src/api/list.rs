@@ -8,8 +8,8 @@ use futures_util::Stream;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
-use crate::Error;
-use crate::api::{Api, Call, data, resolve};
+use crate::api::executor::{Call, Connection, data, resolve};
+use crate::error::Error;
 
 /// The order of a list.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -26,7 +26,7 @@ pub enum Order {
 /// or a [`stream`](Self::stream) of every item.
 #[must_use = "a list does nothing until a page or the stream is requested"]
 pub struct List<T> {
-    api: Api,
+    api: Connection,
     call: Call,
     limit: Option<u32>,
     order: Option<Order>,
@@ -48,7 +48,7 @@ pub struct Page<T> {
 }
 
 impl<T: DeserializeOwned + Send + 'static> List<T> {
-    pub(crate) fn new(api: Api, call: Call) -> Self {
+    pub(crate) fn new(api: Connection, call: Call) -> Self {
         List {
             api,
             call,
@@ -159,7 +159,7 @@ impl<T: DeserializeOwned + Send + 'static> List<T> {
 
 /// The pages of a stream, and the paths already fetched.
 struct Pages {
-    api: Api,
+    api: Connection,
     call: Call,
     next: Option<String>,
     fetched: HashSet<String>,
@@ -171,7 +171,7 @@ impl Pages {
         let path = self.next.take()?;
         // The first path is the endpoint's own, checked when it is sent;
         // later ones are Coinbase's `next_uri`.
-        match resolve(&self.api.oauth.inner.api_base, &path) {
+        match resolve(&self.api.config.api_base, &path) {
             Ok(url) if self.fetched.insert(url.to_string()) => {}
             Ok(_) => {
                 return Some(Err(Error::invalid_response(
@@ -193,7 +193,7 @@ impl Pages {
 }
 
 async fn fetch<T: DeserializeOwned>(
-    api: &Api,
+    api: &Connection,
     call: &Call,
     path: String,
 ) -> Result<Page<T>, Error> {

@@ -2,20 +2,20 @@
 //! newtypes, timestamps are `time::OffsetDateTime`, unknown fields are
 //! ignored and enums keep values they do not know.
 
-mod account;
-mod auth;
-mod common;
-mod payment_method;
-mod trade;
-mod transaction;
-mod user;
+pub(crate) mod account;
+pub(crate) mod auth;
+pub(crate) mod common;
+pub(crate) mod notification;
+pub(crate) mod payment_method;
+pub(crate) mod trade;
+pub(crate) mod transaction;
+pub(crate) mod user;
 
 pub use account::{Account, AccountId, AccountType, Address, AddressId};
 pub use auth::AuthInfo;
 pub use common::{Money, ResourceRef};
-pub use payment_method::{
-    Limit, Notification, NotificationId, PaymentMethod, PaymentMethodId, PaymentMethodLimits,
-};
+pub use notification::{Notification, NotificationId};
+pub use payment_method::{Limit, PaymentMethod, PaymentMethodId, PaymentMethodLimits};
 pub use trade::{Buy, Deposit, Sell, Trade, TradeId, TradeStatus, Withdrawal};
 pub use transaction::{Party, Transaction, TransactionId, TransactionStatus, TransactionType};
 pub use user::{Country, User, UserId, UserUpdate};

@@ -7,11 +7,11 @@ use cb_scopes::{DeclaredScopes, Grant, ScopeSet, SendLimit, SubsetOf};
 use reqwest::Method;
 use secrecy::ExposeSecret as _;
 
-use crate::api::{Api, Call, data};
-use crate::error::Error;
-use crate::models::AuthInfo;
-use crate::oauth::OAuthClient;
-use crate::session::Session;
+use crate::api::executor::{Call, Connection, data};
+use crate::api::models::auth::AuthInfo;
+use crate::auth::config::Config;
+use crate::auth::session::Session;
+use crate::error::{ApiError, Error};
 
 /// A user's authorization, checked to grant every scope of `S`.
 ///
@@ -21,13 +21,13 @@ use crate::session::Session;
 /// this type, annotated with the scope each needs. Clones share the tokens
 /// and their refresh.
 pub struct Client<S> {
-    pub(crate) api: Api,
+    pub(crate) api: Connection,
     grant: Grant<S>,
 }
 
 impl<S: DeclaredScopes> Client<S> {
-    pub(crate) fn new(oauth: OAuthClient, session: Arc<Session>, grant: Grant<S>) -> Self {
-        Client { api: Api { oauth, session }, grant }
+    pub(crate) fn new(config: Arc<Config>, session: Arc<Session>, grant: Grant<S>) -> Self {
+        Client { api: Connection { config, session }, grant }
     }
 
     /// The key this authorization is stored under.
@@ -92,9 +92,9 @@ impl<S: DeclaredScopes> Client<S> {
     /// so that after any other answer the grant, which may still be live,
     /// can be revoked again.
     pub async fn revoke(&self) -> Result<(), Error> {
-        let Api { oauth, session } = &self.api;
-        let inner = &oauth.inner;
-        match session.token(oauth).await {
+        let Connection { config, session } = &self.api;
+        let inner = &**config;
+        match session.token(config).await {
             Ok(token) => {
                 let form = [
                     ("token", token.expose_secret()),
@@ -113,7 +113,7 @@ impl<S: DeclaredScopes> Client<S> {
                 if status != reqwest::StatusCode::OK {
                     return Err(Error::Api {
                         status: status.as_u16(),
-                        errors: vec![crate::ApiError::new(
+                        errors: vec![ApiError::new(
                             "revoke_failed",
                             format!("the revoke endpoint answered {status}; the tokens are kept"),
                         )],

@@ -4,7 +4,7 @@ use cb_scopes::{CurrencyCode, ScopeSet, SendLimit, SendLimitPeriod};
 use rust_decimal::Decimal;
 use serde_json::Value;
 
-use crate::Error;
+use crate::error::Error;
 
 /// The authorization behind the access token, as `GET /v2/user/auth` tells
 /// it: the truth about what the user granted.

@@ -25,12 +25,12 @@ use std::time::Duration;
 
 use secrecy::{ExposeSecret as _, SecretString};
 
+use crate::auth::config::Config;
+use crate::auth::store::Stored;
+use crate::auth::store::error::StoreError;
+use crate::auth::token_endpoint::{self, TokenCallError, token_error};
+use crate::auth::tokens::{self, TokenRecord, fingerprint};
 use crate::error::{Error, ReauthorizationReason};
-use crate::fingerprint;
-use crate::http::TokenCallError;
-use crate::oauth::{OAuthClient, token_error};
-use crate::store::{StoreError, Stored};
-use crate::tokens::{self, TokenRecord};
 
 pub(crate) struct Session {
     key: String,
@@ -123,8 +123,8 @@ impl Session {
 
     /// Reads the store again and adopts a newer record there; returns the
     /// access token to use, if the authorization is live.
-    pub(crate) async fn reload(&self, oauth: &OAuthClient) -> Result<Option<SecretString>, Error> {
-        match oauth.inner.store.load(&self.key).await? {
+    pub(crate) async fn reload(&self, config: &Arc<Config>) -> Result<Option<SecretString>, Error> {
+        match config.store.load(&self.key).await? {
             Some(loaded) => {
                 self.adopt(loaded);
             }
@@ -144,9 +144,9 @@ impl Session {
     /// dirty record) first if needed.
     pub(crate) async fn token(
         self: &Arc<Self>,
-        oauth: &OAuthClient,
+        config: &Arc<Config>,
     ) -> Result<SecretString, Error> {
-        let inner = &oauth.inner;
+        let inner = config;
         match self.state() {
             State::Gone => Err(Error::reauthorize(ReauthorizationReason::Revoked)),
             State::Ended(reason) => Err(Error::reauthorize(reason)),
@@ -155,7 +155,7 @@ impl Session {
             {
                 Ok(stored.record.access_token)
             }
-            State::Live { .. } => self.refresh(oauth, None).await,
+            State::Live { .. } => self.refresh(config, None).await,
         }
     }
 
@@ -164,22 +164,22 @@ impl Session {
     /// is not `refused` (a token Coinbase answered `expired_token` to).
     pub(crate) async fn refresh(
         self: &Arc<Self>,
-        oauth: &OAuthClient,
+        config: &Arc<Config>,
         refused: Option<&SecretString>,
     ) -> Result<SecretString, Error> {
         // Waiting for the flight can be cancelled freely: nothing has begun.
         let flight = self.flight.clone().lock_owned().await;
-        if let Some(token) = self.usable(oauth, refused)? {
+        if let Some(token) = self.usable(config, refused)? {
             return Ok(token);
         }
         let session = Arc::clone(self);
-        let oauth = oauth.clone();
+        let config = config.clone();
         let refused = refused.cloned();
         // From here on the work belongs to the session: a dropped caller
         // leaves it running, holding the flight, until its result is saved.
         let task = tokio::spawn(async move {
             let _flight = flight;
-            session.refresh_owned(&oauth, refused.as_ref()).await
+            session.refresh_owned(&config, refused.as_ref()).await
         });
         match task.await {
             Ok(result) => result,
@@ -194,10 +194,10 @@ impl Session {
     /// the authorization is gone.
     fn usable(
         &self,
-        oauth: &OAuthClient,
+        config: &Arc<Config>,
         refused: Option<&SecretString>,
     ) -> Result<Option<SecretString>, Error> {
-        let inner = &oauth.inner;
+        let inner = config;
         match self.state() {
             State::Gone => Err(Error::reauthorize(ReauthorizationReason::Revoked)),
             State::Ended(reason) => Err(Error::reauthorize(reason)),
@@ -215,14 +215,14 @@ impl Session {
     /// The refresh itself, run by the task that holds the flight.
     async fn refresh_owned(
         &self,
-        oauth: &OAuthClient,
+        config: &Arc<Config>,
         refused: Option<&SecretString>,
     ) -> Result<SecretString, Error> {
-        let store = oauth.inner.store.as_ref();
+        let store = config.store.as_ref();
         let _lock = store.lock_refresh(&self.key).await?;
         let loaded = store.load(&self.key).await?;
-        self.reconcile(oauth, loaded).await?;
-        if let Some(token) = self.usable(oauth, refused)? {
+        self.reconcile(config, loaded).await?;
+        if let Some(token) = self.usable(config, refused)? {
             return Ok(token);
         }
         // `usable` answered: the authorization is live, and due a refresh.
@@ -230,24 +230,24 @@ impl Session {
             return Err(Error::reauthorize(ReauthorizationReason::Revoked));
         };
         let Some(refresh_token) = base.record.refresh_token.clone() else {
-            if !base.record.expires_within(Duration::ZERO, oauth.inner.clock.now()) {
+            if !base.record.expires_within(Duration::ZERO, config.clock.now()) {
                 return Ok(base.record.access_token);
             }
             return Err(Error::reauthorize(ReauthorizationReason::NoRefreshToken));
         };
 
         tracing::debug!(target: "cb_client", refresh = %fingerprint(&refresh_token), "refreshing");
-        let token = match exchange_refresh_token(oauth, &refresh_token).await {
+        let token = match exchange_refresh_token(config, &refresh_token).await {
             Ok(token) => token,
             Err(Error::ReauthorizationRequired { reason }) => {
-                return Err(self.end(oauth, &base, reason).await);
+                return Err(self.end(config, &base, reason).await);
             }
             Err(error) => return Err(error),
         };
         let record = TokenRecord {
             access_token: SecretString::from(token.access_token.clone()),
             refresh_token: token.refresh_token.clone().map(SecretString::from),
-            expires_at: token.expires_at(oauth.inner.clock.now()),
+            expires_at: token.expires_at(config.clock.now()),
             granted: token.granted().unwrap_or(base.record.granted),
             send_limit: base.record.send_limit,
             generation: base.record.generation,
@@ -261,7 +261,7 @@ impl Session {
             }
         });
         let access = record.access_token.clone();
-        self.save_dirty(oauth).await?;
+        self.save_dirty(config).await?;
         tracing::info!(target: "cb_client", access = %fingerprint(&access), "refreshed and saved new tokens");
         Ok(access)
     }
@@ -269,7 +269,7 @@ impl Session {
     /// Brings this process's state and the store's record together, under
     /// the refresh lock: adopts what another process saved, or a newer
     /// authorization, and saves a dirty record over the spent one.
-    async fn reconcile(&self, oauth: &OAuthClient, loaded: Option<Stored>) -> Result<(), Error> {
+    async fn reconcile(&self, config: &Arc<Config>, loaded: Option<Stored>) -> Result<(), Error> {
         let Some(loaded) = loaded else {
             // Deleted elsewhere: revoked, whatever this process remembers.
             self.clear();
@@ -292,7 +292,7 @@ impl Session {
                         dirty: true,
                     }
                 });
-                self.save_dirty(oauth).await
+                self.save_dirty(config).await
             }
             _ => {
                 self.adopt(loaded);
@@ -303,8 +303,8 @@ impl Session {
 
     /// Saves the dirty record, with a few quick retries; it stays dirty
     /// (and in use by no one) if the store keeps failing.
-    async fn save_dirty(&self, oauth: &OAuthClient) -> Result<(), Error> {
-        let store = oauth.inner.store.as_ref();
+    async fn save_dirty(&self, config: &Arc<Config>) -> Result<(), Error> {
+        let store = config.store.as_ref();
         let mut attempt = 0;
         loop {
             attempt += 1;
@@ -365,7 +365,7 @@ impl Session {
                 );
                 return Err(Error::Store(error));
             }
-            tokio::time::sleep(oauth.inner.retry.delay(attempt)).await;
+            tokio::time::sleep(config.retry.delay(attempt)).await;
         }
     }
 
@@ -373,13 +373,12 @@ impl Session {
     /// returns the error every caller gets.
     async fn end(
         &self,
-        oauth: &OAuthClient,
+        config: &Arc<Config>,
         base: &Stored,
         reason: ReauthorizationReason,
     ) -> Error {
         let tombstone = base.record.ended(reason.clone());
-        if let Err(error) = oauth.inner.store.save(&self.key, &tombstone, Some(base.version)).await
-        {
+        if let Err(error) = config.store.save(&self.key, &tombstone, Some(base.version)).await {
             // The store will hold the spent token; the next refresh is
             // refused the same way and tries again to record it.
             tracing::warn!(target: "cb_client", "the end of an authorization could not be recorded: {error}");
@@ -393,16 +392,16 @@ impl Session {
 /// request whose answer was lost may find the token spent; that is
 /// reported as such, never retried in a loop.
 async fn exchange_refresh_token(
-    oauth: &OAuthClient,
+    config: &Arc<Config>,
     refresh_token: &SecretString,
 ) -> Result<tokens::TokenResponse, Error> {
-    let inner = &oauth.inner;
+    let inner = config;
     let form = [("grant_type", "refresh_token"), ("refresh_token", refresh_token.expose_secret())];
     let mut maybe_processed = false;
     let mut attempt = 0;
     loop {
         attempt += 1;
-        let outcome = inner.post_token("refresh_token", attempt, &form).await;
+        let outcome = token_endpoint::post_token(inner, "refresh_token", attempt, &form).await;
         let retryable = match outcome {
             Ok(token) => return Ok(token),
             Err(TokenCallError::Rejected { error, description, .. })

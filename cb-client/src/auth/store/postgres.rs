@@ -27,8 +27,9 @@ use tokio_postgres::NoTls;
 use tokio_postgres::config::SslMode;
 use tokio_postgres_rustls::MakeRustlsConnect;
 
-use super::{BoxFuture, RefreshLock, StoreError, Stored, TokenStore};
-use crate::TokenRecord;
+use crate::auth::store::contract::{BoxFuture, RefreshLock, Stored, TokenStore};
+use crate::auth::store::error::StoreError;
+use crate::auth::tokens::TokenRecord;
 
 /// The default table.
 const DEFAULT_TABLE: &str = "cb_client_tokens";

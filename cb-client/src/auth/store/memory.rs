@@ -3,8 +3,9 @@
 use std::collections::HashMap;
 use std::sync::Mutex;
 
-use super::{BoxFuture, StoreError, Stored, TokenStore};
-use crate::TokenRecord;
+use crate::auth::store::contract::{BoxFuture, Stored, TokenStore};
+use crate::auth::store::error::StoreError;
+use crate::auth::tokens::TokenRecord;
 
 /// Keeps records in memory: for tests, and for apps that ask users to
 /// authorize again after every restart. Nothing survives the process.

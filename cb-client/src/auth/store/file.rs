@@ -10,8 +10,9 @@ use std::time::{Duration, Instant};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest as _, Sha256};
 
-use super::{BoxFuture, RefreshLock, StoreError, Stored, TokenStore};
-use crate::TokenRecord;
+use crate::auth::store::contract::{BoxFuture, RefreshLock, Stored, TokenStore};
+use crate::auth::store::error::StoreError;
+use crate::auth::tokens::TokenRecord;
 
 /// How often a waiter tries a lock another holder has.
 const LOCK_POLL: Duration = Duration::from_millis(10);

@@ -11,16 +11,16 @@ use serde_json::Value;
 use tracing::Instrument as _;
 use url::Url;
 
+use crate::api::transport::{self, ApiOutcome};
+use crate::auth::config::Config;
+use crate::auth::session::Session;
 use crate::error::{Error, ReauthorizationReason};
-use crate::http::{self, ApiOutcome};
-use crate::oauth::OAuthClient;
-use crate::session::Session;
 
 /// One authorization's connection to the API, without its type: what
 /// `Client<S>`, lists and pending sends share.
 #[derive(Clone)]
-pub(crate) struct Api {
-    pub(crate) oauth: OAuthClient,
+pub(crate) struct Connection {
+    pub(crate) config: Arc<Config>,
     pub(crate) session: Arc<Session>,
 }
 
@@ -63,19 +63,19 @@ impl Call {
     }
 }
 
-impl Api {
+impl Connection {
     /// Makes the call, retrying within the client's retry policy: a `429`
     /// always (it was not processed), waiting as `Retry-After` says;
     /// server errors and transport failures only when the call is
     /// idempotent.
     pub(crate) async fn execute(&self, call: &Call) -> Result<Value, Error> {
-        let policy = self.oauth.inner.retry;
+        let policy = self.config.retry;
         let mut attempt = 0;
         loop {
             attempt += 1;
             // One span per attempt, for the app's tracing subscriber: which
             // call, which scope, which attempt, and how Coinbase answered.
-            let span = http::request_span(&RouteOf(call), &call.needed, attempt);
+            let span = transport::request_span(&RouteOf(call), &call.needed, attempt);
             let result = self.once(call).instrument(span).await;
             let wait = match &result {
                 Err(Error::RateLimited { retry_after }) => {
@@ -102,35 +102,35 @@ impl Api {
     /// One attempt: a fresh token, and one replay after `expired_token`,
     /// or after `revoked_token` when the store holds a newer authorization.
     async fn once(&self, call: &Call) -> Result<Value, Error> {
-        let inner = &self.oauth.inner;
+        let config = &self.config;
         let url =
-            resolve(&inner.api_base, &call.path).map_err(|unsafe_path| match unsafe_path {
+            resolve(&config.api_base, &call.path).map_err(|unsafe_path| match unsafe_path {
                 UnsafePath::Segment(id) => Error::InvalidId { id },
                 UnsafePath::OffBase => Error::invalid_response(format!(
                     "a URL that leaves the API base: {}",
                     call.path.split('?').next().unwrap_or_default()
                 )),
             })?;
-        let token = self.session.token(&self.oauth).await?;
+        let token = self.session.token(config).await?;
         let send = |token| {
-            http::call_api(
-                &inner.http,
+            transport::call_api(
+                &config.http,
                 call.method.clone(),
                 url.clone(),
                 token,
                 call.body.as_ref(),
                 &call.headers,
-                inner.max_response_bytes,
+                config.max_response_bytes,
             )
         };
         let replacement = match send(&token).await {
             ApiOutcome::Answer(answer) => return Ok(answer.body),
-            ApiOutcome::Expired => self.session.refresh(&self.oauth, Some(&token)).await?,
+            ApiOutcome::Expired => self.session.refresh(config, Some(&token)).await?,
             ApiOutcome::Failed(Error::ReauthorizationRequired {
                 reason: ReauthorizationReason::Revoked,
             }) => {
                 // Another instance may have authorized this key again.
-                match self.session.reload(&self.oauth).await? {
+                match self.session.reload(config).await? {
                     Some(newer) if newer.expose_secret() != token.expose_secret() => newer,
                     _ => return Err(Error::reauthorize(ReauthorizationReason::Revoked)),
                 }

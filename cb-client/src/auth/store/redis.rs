@@ -14,8 +14,9 @@ use std::time::{Duration, Instant};
 use redis::aio::ConnectionManager;
 use redis::{AsyncCommands as _, Script};
 
-use super::{BoxFuture, RefreshLock, StoreError, Stored, TokenStore};
-use crate::TokenRecord;
+use crate::auth::store::contract::{BoxFuture, RefreshLock, Stored, TokenStore};
+use crate::auth::store::error::StoreError;
+use crate::auth::tokens::TokenRecord;
 
 /// Saves `ARGV[2]` as the record if the stored version is `ARGV[1]` (empty:
 /// nothing stored). Returns `{1, new version}` or `{0, found version}`.

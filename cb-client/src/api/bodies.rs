@@ -1,15 +1,12 @@
-//! Moving money: sends (with `idem` and two-factor confirmation), transfers
-//! between the user's accounts, requests, and buys, sells, deposits and
-//! withdrawals.
-
-use std::fmt;
+//! The bodies of requests that move money: sends (each with its `idem`),
+//! transfers between the user's accounts, requests for money, and buys,
+//! sells, deposits and withdrawals.
 
 use rust_decimal::Decimal;
 use serde_json::{Value, json};
 
-use crate::Error;
-use crate::api::{Api, Call, data};
-use crate::models::{AccountId, PaymentMethodId, Transaction};
+use crate::api::models::account::AccountId;
+use crate::api::models::payment_method::PaymentMethodId;
 
 /// A send: to an email or a crypto address, an amount and a currency.
 ///
@@ -202,57 +199,5 @@ impl TradeOrder {
             "payment_method": self.payment_method,
             "commit": self.commit,
         })
-    }
-}
-
-/// A send Coinbase holds until the user confirms it with a two-factor code.
-///
-/// [`confirm`](Self::confirm) replays the identical request, same `idem`
-/// included, with the code in `CB-2FA-TOKEN`.
-pub struct PendingSend {
-    inner: Box<(Api, Call)>,
-}
-
-impl PendingSend {
-    pub(crate) fn new(api: Api, call: Call) -> Self {
-        PendingSend { inner: Box::new((api, call)) }
-    }
-
-    /// The send's idempotency key.
-    pub fn idem(&self) -> Option<&str> {
-        self.inner.1.body.as_ref()?.get("idem")?.as_str()
-    }
-
-    /// Replays the send with the user's two-factor `code`.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::TwoFactorRequired`] again when the code is wrong or expired
-    /// (Coinbase sends a new one), and the errors of any send.
-    pub async fn confirm(self, code: &str) -> Result<Transaction, Error> {
-        let (api, mut call) = *self.inner;
-        call.headers.retain(|(name, _)| *name != "CB-2FA-TOKEN");
-        call.headers.push(("CB-2FA-TOKEN", code.trim().to_owned()));
-        execute_send(api, call).await
-    }
-}
-
-/// Makes a send, turning `two_factor_required` into a [`PendingSend`].
-pub(crate) async fn execute_send(api: Api, call: Call) -> Result<Transaction, Error> {
-    match api.execute(&call).await {
-        Ok(body) => data(body),
-        Err(error) if error.api_error_id() == Some("two_factor_required") => {
-            Err(Error::TwoFactorRequired(PendingSend::new(api, call)))
-        }
-        Err(error) => Err(error),
-    }
-}
-
-impl fmt::Debug for PendingSend {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("PendingSend")
-            .field("path", &self.inner.1.path)
-            .field("idem", &self.idem())
-            .finish()
     }
 }

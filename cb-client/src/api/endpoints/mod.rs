@@ -1,0 +1,229 @@
+//! The v2 endpoints as methods of `Client<S>`, one file per resource.
+//!
+//! Each endpoint is declared once, with [`endpoints!`]: its route and its
+//! scopes are written in one attribute, and from it come the method's
+//! `#[requires_scope]` bound (so the library checks itself: calling an
+//! endpoint whose scope the set lacks does not compile), the scopes named
+//! when Coinbase refuses one at run time, the rustdoc's route and scope
+//! lines, and the doc example's setup. Each body is then one line through
+//! the helpers below.
+
+use cb_scopes::ScopeSet;
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
+use reqwest::Method;
+use serde::de::DeserializeOwned;
+
+use crate::api::client::Client;
+use crate::api::executor::{Call, data};
+use crate::api::list::List;
+use crate::api::models::transaction::Transaction;
+use crate::api::two_factor;
+use crate::error::Error;
+
+/// The doc example's send limit, for a set that can send: `scopes!`
+/// requires one exactly then.
+macro_rules! send_limit_for {
+    (wallet:transactions:send) => {
+        "#[send_limit(amount = \"100.00\", currency = \"USD\", period = \"day\")] "
+    };
+    ($($other:tt)*) => {
+        ""
+    };
+}
+
+/// The rustdoc of an endpoint's scopes.
+macro_rules! scope_doc {
+    () => {
+        "none"
+    };
+    ($($scope:tt)+) => {
+        concat!("`", stringify!($($scope)+), "`")
+    };
+}
+
+/// Declares a file's endpoints as methods of `Client<S>`.
+///
+/// Each endpoint is its summary, `#[endpoint(METHOD "/route/:param",
+/// scope, ...)]` (or no scope at all), `#[example]` and the example's lines (the client is in
+/// scope as `client`, typed by a set of exactly these scopes; `?` works),
+/// then the method. Its body names the endpoint as `ENDPOINT`, whose
+/// [`at`](Endpoint::at) fills the route's parameters in order.
+///
+/// Besides the methods, it makes `ENDPOINTS`: every endpoint of the file
+/// with its method's name, for the test that checks them against the
+/// scopes the attribute registered.
+macro_rules! endpoints {
+    ($(
+        $(#[doc = $doc:literal])*
+        #[endpoint($method:ident $route:literal $(, $($scope:tt)+)?)]
+        #[example]
+        $(#[doc = $example:literal])*
+        pub $($head:ident)+ ($($params:tt)*) -> $ret:ty $body:block
+    )*) => {
+        /// # Errors
+        ///
+        /// Every endpoint fails as any request does; see [`Error`](crate::Error).
+        impl<S: ::cb_scopes::DeclaredScopes> $crate::api::client::Client<S> {$(
+            $(#[doc = $doc])*
+            #[doc = ""]
+            #[doc = concat!(" - **Route:** `", stringify!($method), " ", $route, "`")]
+            #[doc = concat!(" - **Scope:** ", scope_doc!($($($scope)+)?))]
+            #[doc = ""]
+            #[doc = " ```no_run"]
+            #[doc = " # use cb_client::*;"]
+            #[doc = " # use cb_client::models::*;"]
+            #[doc = concat!(
+                " # cb_scopes::scopes! { ", send_limit_for!($($($scope)+)?),
+                "struct App(", stringify!($($($scope)+)?), "); }"
+            )]
+            #[doc = " # async fn demo(client: Client<App>) -> Result<(), Error> {"]
+            $(#[doc = $example])*
+            #[doc = " # Ok(()) }"]
+            #[doc = " ```"]
+            $(#[::cb_scopes::requires_scope(S: $($scope)+)])?
+            pub $($head)+ ($($params)*) -> $ret {
+                const ENDPOINT: $crate::api::endpoints::Endpoint = $crate::api::endpoints::Endpoint {
+                    method: ::reqwest::Method::$method,
+                    route: $route,
+                    needed: ::cb_scopes::__private::scope_list(stringify!($($($scope)+)?)),
+                };
+                $body
+            }
+        )*}
+
+        #[cfg(test)]
+        pub(super) const ENDPOINTS: &[(&str, $crate::api::endpoints::Endpoint)] = &[$((
+            stringify!($($head)+),
+            $crate::api::endpoints::Endpoint {
+                method: ::reqwest::Method::$method,
+                route: $route,
+                needed: ::cb_scopes::__private::scope_list(stringify!($($($scope)+)?)),
+            },
+        )),*];
+    };
+}
+
+mod accounts;
+mod addresses;
+mod notifications;
+mod payment_methods;
+mod trades;
+mod transactions;
+mod users;
+
+/// One endpoint: its method, its route with `:param` segments, and the
+/// scopes it needs, which [`Error::ScopeRefused`] names.
+#[derive(Debug)]
+pub(crate) struct Endpoint {
+    pub(crate) method: Method,
+    pub(crate) route: &'static str,
+    pub(crate) needed: ScopeSet,
+}
+
+impl Endpoint {
+    /// A call to this endpoint, its `:param` segments filled by `ids` in
+    /// order, each encoded as one segment so that it cannot change the
+    /// route.
+    pub(crate) fn at<const N: usize>(&self, ids: [&str; N]) -> Call {
+        let mut ids = ids.into_iter();
+        let mut path = String::with_capacity(self.route.len() + 40);
+        for part in self.route.trim_start_matches('/').split('/') {
+            if !path.is_empty() {
+                path.push('/');
+            }
+            match part.strip_prefix(':') {
+                Some(_) => {
+                    path.extend(utf8_percent_encode(ids.next().unwrap_or_default(), SEGMENT))
+                }
+                None => path.push_str(part),
+            }
+        }
+        debug_assert!(ids.next().is_none(), "more ids than {} has parameters", self.route);
+        Call::new(self.method.clone(), path, self.needed)
+    }
+}
+
+/// What stays unescaped in a path segment: RFC 3986's unreserved set.
+const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'.').remove(b'_').remove(b'~');
+
+/// The one-line bodies of endpoints.
+impl<S> Client<S> {
+    /// Makes the call and reads its `data`.
+    async fn fetch<T: DeserializeOwned>(&self, call: Call) -> Result<T, Error> {
+        data(self.api.execute(&call).await?)
+    }
+
+    /// Makes the call, whose answer has no content.
+    async fn fetch_nothing(&self, call: Call) -> Result<(), Error> {
+        self.api.execute(&call).await.map(drop)
+    }
+
+    /// The list the call's first page starts.
+    fn list<T: DeserializeOwned + Send + 'static>(&self, call: Call) -> List<T> {
+        List::new(self.api.clone(), call)
+    }
+
+    /// Makes a send, which carries its `idem` and so may be retried, and
+    /// which Coinbase may hold for a two-factor code.
+    async fn send(&self, mut call: Call) -> Result<Transaction, Error> {
+        call.idempotent = true;
+        two_factor::execute_send(self.api.clone(), call).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use cb_scopes::audit::registrations;
+
+    use super::*;
+
+    #[test]
+    fn ids_cannot_leave_their_segment() {
+        let endpoint = Endpoint {
+            method: Method::GET,
+            route: "/v2/accounts/:id/transactions/:tx",
+            needed: ScopeSet::empty(),
+        };
+        let call = endpoint.at(["BTC", "../user?x=1"]);
+        assert_eq!(call.path, "v2/accounts/BTC/transactions/..%2Fuser%3Fx%3D1");
+        assert_eq!(call.method, Method::GET);
+    }
+
+    /// Every endpoint's run-time scopes (named by `ScopeRefused`) are the
+    /// ones its `#[requires_scope]` bound requires, as the attribute
+    /// registered them for the audit; and every annotated method of this
+    /// module is an endpoint.
+    #[test]
+    fn every_endpoint_needs_at_run_time_what_its_bound_requires() {
+        let files = [
+            ("accounts", accounts::ENDPOINTS),
+            ("addresses", addresses::ENDPOINTS),
+            ("notifications", notifications::ENDPOINTS),
+            ("payment_methods", payment_methods::ENDPOINTS),
+            ("trades", trades::ENDPOINTS),
+            ("transactions", transactions::ENDPOINTS),
+            ("users", users::ENDPOINTS),
+        ];
+        let registered: Vec<_> = registrations()
+            .into_iter()
+            .filter(|r| r.function.starts_with("cb_client::api::endpoints::"))
+            .collect();
+        let mut walked = 0;
+        for (file, endpoints) in files {
+            for (head, endpoint) in endpoints {
+                let name = head.rsplit(' ').next().unwrap();
+                let function = format!("cb_client::api::endpoints::{file}::{name}");
+                let bound: ScopeSet = match registered.iter().find(|r| r.function == function) {
+                    Some(registration) => registration.scopes.join(" ").parse().unwrap(),
+                    // An endpoint without a scope has no bound to register.
+                    None => ScopeSet::empty(),
+                };
+                assert_eq!(endpoint.needed, bound, "{function}");
+                assert!(endpoint.route.starts_with("/v2/"), "{function}: {}", endpoint.route);
+                walked += usize::from(!bound.is_empty());
+            }
+        }
+        assert_eq!(walked, registered.len(), "an annotated method that is not an endpoint");
+        assert!(walked >= 40, "{walked} endpoints");
+    }
+}

@@ -1,0 +1,17 @@
+//! The API half: `Client<S>`, its endpoints and models, and the executor
+//! every endpoint goes through.
+//!
+//! Files here depend downwards: `models` and `bodies` on nothing of the
+//! client but the error; `transport` makes one HTTP call; `executor` adds
+//! the token, the replay after a refresh and the retries; `list` and
+//! `two_factor` build on the executor; `client` holds a connection; the
+//! `endpoints` are methods of `Client<S>`, one file per resource.
+
+pub(crate) mod bodies;
+pub(crate) mod client;
+mod endpoints;
+pub(crate) mod executor;
+pub(crate) mod list;
+pub mod models;
+pub(crate) mod transport;
+pub(crate) mod two_factor;

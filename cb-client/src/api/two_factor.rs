@@ -1,0 +1,43 @@
+//! Sends that Coinbase holds for the user's two-factor code: the executor's
+//! side of [`PendingSend`].
+
+use futures_util::future::BoxFuture;
+
+use crate::api::executor::{Call, Connection, data};
+use crate::api::models::transaction::Transaction;
+use crate::error::{Error, PendingSend, Replay};
+
+/// A held send: the connection it went through and the identical request,
+/// `idem` included, to make again with the code.
+struct HeldSend {
+    connection: Connection,
+    call: Call,
+}
+
+impl Replay for HeldSend {
+    fn idem(&self) -> Option<&str> {
+        self.call.body.as_ref()?.get("idem")?.as_str()
+    }
+
+    fn path(&self) -> &str {
+        &self.call.path
+    }
+
+    fn with_code(self: Box<Self>, code: String) -> BoxFuture<'static, Result<Transaction, Error>> {
+        let HeldSend { connection, mut call } = *self;
+        call.headers.retain(|(name, _)| *name != "CB-2FA-TOKEN");
+        call.headers.push(("CB-2FA-TOKEN", code));
+        Box::pin(execute_send(connection, call))
+    }
+}
+
+/// Makes a send, turning `two_factor_required` into a [`PendingSend`].
+pub(crate) async fn execute_send(connection: Connection, call: Call) -> Result<Transaction, Error> {
+    match connection.execute(&call).await {
+        Ok(body) => data(body),
+        Err(error) if error.api_error_id() == Some("two_factor_required") => {
+            Err(Error::TwoFactorRequired(PendingSend::new(HeldSend { connection, call })))
+        }
+        Err(error) => Err(error),
+    }
+}

@@ -1,0 +1,320 @@
+//! `OAuthClient`: the app's registration with Coinbase, its endpoints, its
+//! HTTP client and token store; and the ways to a `Client<S>`: exchange,
+//! restore. Also revocation by key.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::sync::{Arc, Mutex, Weak};
+
+use cb_scopes::{AuthorizationCode, AuthorizeUrl, DeclaredScopes, Grant, ScopeSet};
+use reqwest::Method;
+use secrecy::{ExposeSecret as _, SecretString};
+use tracing::Instrument as _;
+
+use crate::api::client::Client;
+use crate::api::models::auth::AuthInfo;
+use crate::api::transport::{self, ApiOutcome};
+use crate::auth::config::Config;
+use crate::auth::session::Session;
+use crate::auth::store::error::StoreError;
+use crate::auth::store::{Stored, TokenStore};
+use crate::auth::token_endpoint::{self, TokenCallError};
+use crate::auth::tokens::{TokenRecord, fingerprint};
+use crate::error::{Error, ReauthorizationReason};
+
+/// An app registered with Coinbase, ready to turn authorization codes into
+/// clients and to restore them from its token store.
+///
+/// It is cheap to clone and meant to be shared: every client it makes for
+/// the same key shares one refresh, whichever task asks.
+///
+/// ```no_run
+/// # cb_scopes::scopes! { #[send_limit(amount = "50", currency = "USD", period = "day")]
+/// #   pub struct Payouts(wallet:accounts:read, wallet:transactions:send); }
+/// # async fn demo(code: cb_scopes::AuthorizationCode<Payouts>) -> Result<(), cb_client::Error> {
+/// use cb_client::{FileStore, OAuthClient};
+///
+/// let oauth = OAuthClient::builder("client-id", "client-secret", "https://app.example/callback")
+///     .store(FileStore::new("/var/lib/app/tokens")?)
+///     .build()?;
+/// let client = oauth.exchange(code, "user-42").await?;     // after the callback
+/// let again = oauth.restore::<Payouts>("user-42").await?;  // later, from the store
+/// # let _ = (client, again); Ok(()) }
+/// ```
+#[derive(Clone)]
+pub struct OAuthClient {
+    pub(crate) config: Arc<Config>,
+    /// One session per key in this process, shared by all its clients.
+    sessions: Arc<Mutex<HashMap<String, Weak<Session>>>>,
+}
+
+impl OAuthClient {
+    pub(crate) fn new(config: Config) -> Self {
+        OAuthClient { config: Arc::new(config), sessions: Arc::default() }
+    }
+
+    /// The authorize URL builder for the set `S`, already holding this app's
+    /// client id, redirect URI and authorize endpoint.
+    pub fn authorize_url<S: DeclaredScopes>(&self) -> AuthorizeUrl<S> {
+        AuthorizeUrl::new(&self.config.client_id, self.config.redirect_uri.as_str())
+            .endpoint(self.config.authorize_endpoint.as_str())
+    }
+
+    /// Exchanges an authorization code for tokens, checks what Coinbase
+    /// granted, saves the tokens under `key` (the app's name for this
+    /// authorization, such as its user id), and returns the client.
+    ///
+    /// The grant is read from the token response's `scope` and checked
+    /// against `GET /v2/user/auth`; where the two differ, only what both
+    /// grant counts.
+    ///
+    /// # Errors
+    ///
+    /// - [`Error::ScopesNotGranted`] when the user unticked a scope of `S`.
+    ///   The tokens are saved all the same, so that the app can revoke them
+    ///   ([`OAuthClient::revoke`]) before asking the user to authorize again.
+    /// - [`Error::ReauthorizationRequired`] when Coinbase refuses the code.
+    /// - Transport, API and store errors.
+    pub async fn exchange<S: DeclaredScopes>(
+        &self,
+        code: AuthorizationCode<S>,
+        key: &str,
+    ) -> Result<Client<S>, Error> {
+        let config = &*self.config;
+        if code.redirect_uri() != &config.redirect_uri {
+            return Err(Error::Config(format!(
+                "the code was requested for redirect URI {} but this client is configured with {}",
+                code.redirect_uri(),
+                config.redirect_uri
+            )));
+        }
+        let form = [
+            ("grant_type", "authorization_code"),
+            ("code", code.code().expose_secret()),
+            ("redirect_uri", code.redirect_uri().as_str()),
+            ("code_verifier", code.code_verifier().expose_secret()),
+        ];
+        let mut attempt = 0;
+        let token = loop {
+            attempt += 1;
+            match token_endpoint::post_token(config, "authorization_code", attempt, &form).await {
+                Ok(token) => break token,
+                // A code is single use: retry only what never reached Coinbase.
+                Err(TokenCallError::NotSent(_)) if attempt < config.retry.attempts => {
+                    tokio::time::sleep(config.retry.delay(attempt)).await;
+                }
+                Err(TokenCallError::Rejected { error, description, .. })
+                    if error == "invalid_grant" =>
+                {
+                    return Err(Error::reauthorize(ReauthorizationReason::CodeRejected {
+                        description,
+                    }));
+                }
+                Err(error) => return Err(token_endpoint::token_error(error)),
+            }
+        };
+        let now = config.clock.now();
+        let access_token = SecretString::from(token.access_token.clone());
+        let mut record = TokenRecord {
+            access_token,
+            refresh_token: token.refresh_token.clone().map(SecretString::from),
+            expires_at: token.expires_at(now),
+            granted: token.granted().unwrap_or_else(ScopeSet::empty),
+            send_limit: None,
+            generation: TokenRecord::new_generation(),
+            tombstone: None,
+        };
+        // The code is spent: from here on the tokens must end up saved,
+        // whatever else fails, so that the app can use or revoke them.
+        let info = match self.auth_info_with(&record.access_token).await {
+            Ok(info) => info,
+            Err(error) => {
+                save_replacing(config.store.as_ref(), key, &record).await?;
+                tracing::warn!(target: "cb_client", "saved the tokens of an unverified grant: {error}");
+                return Err(Error::GrantNotVerified { source: Box::new(error) });
+            }
+        };
+        record.granted = match token.granted() {
+            Some(from_token) if from_token != info.scopes => {
+                tracing::warn!(
+                    target: "cb_client",
+                    token_response = %from_token,
+                    user_auth = %info.scopes,
+                    "the token response and /v2/user/auth disagree on the grant; using what both grant"
+                );
+                from_token.intersection(info.scopes)
+            }
+            _ => info.scopes,
+        };
+        record.send_limit = info.send_limit;
+        let granted = record.granted;
+        let version = save_replacing(config.store.as_ref(), key, &record).await?;
+        tracing::info!(
+            target: "cb_client",
+            access = %fingerprint(&record.access_token),
+            granted = %granted,
+            "exchanged an authorization code"
+        );
+        let session = self.session(key);
+        session.replace(Stored { record, version });
+        let grant = Grant::<S>::check(granted).map_err(|error| Error::ScopesNotGranted {
+            missing: error.missing(),
+            granted: error.granted(),
+        })?;
+        Ok(Client::new(self.config.clone(), session, grant))
+    }
+
+    /// The client for the authorization stored under `key`, checked to cover
+    /// `S` without a network call.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::ReauthorizationRequired`] when nothing is stored or the
+    /// stored authorization ended (a refresh was refused or its answer
+    /// lost: the reason says which), [`Error::ScopesNotGranted`] when the
+    /// stored grant is too small, and store errors.
+    pub async fn restore<S: DeclaredScopes>(&self, key: &str) -> Result<Client<S>, Error> {
+        let stored = self
+            .config
+            .store
+            .load(key)
+            .await?
+            .ok_or_else(|| Error::reauthorize(ReauthorizationReason::NotStored))?;
+        if let Some(reason) = &stored.record.tombstone {
+            return Err(Error::reauthorize(reason.clone()));
+        }
+        let granted = stored.record.granted;
+        let grant = Grant::<S>::check(granted).map_err(|error| Error::ScopesNotGranted {
+            missing: error.missing(),
+            granted: error.granted(),
+        })?;
+        let session = self.session(key);
+        session.adopt(stored);
+        Ok(Client::new(self.config.clone(), session, grant))
+    }
+
+    /// Revokes the authorization stored under `key` and deletes it, whatever
+    /// its grant: the way out of [`Error::ScopesNotGranted`].
+    ///
+    /// # Errors
+    ///
+    /// Transport, API and store errors; the record is kept unless Coinbase
+    /// answered 200, so that revoking can be tried again. A record that
+    /// ended already (its refresh was refused or lost) holds nothing
+    /// usable and is deleted without a request.
+    pub async fn revoke(&self, key: &str) -> Result<(), Error> {
+        match self.restore::<AnyGrant>(key).await {
+            Ok(client) => client.revoke().await,
+            Err(Error::ReauthorizationRequired { reason })
+                if reason != ReauthorizationReason::NotStored =>
+            {
+                self.config.store.delete(key).await?;
+                self.session(key).clear();
+                Ok(())
+            }
+            Err(error) => Err(error),
+        }
+    }
+
+    /// The grant stored under `key`, without a network call.
+    ///
+    /// # Errors
+    ///
+    /// As [`restore`](Self::restore), less the grant check.
+    pub async fn stored_grant(&self, key: &str) -> Result<ScopeSet, Error> {
+        let stored = self.config.store.load(key).await?;
+        stored
+            .map(|stored| stored.record.granted)
+            .ok_or_else(|| Error::reauthorize(ReauthorizationReason::NotStored))
+    }
+
+    /// One session per key in this process, shared by all its clients.
+    pub(crate) fn session(&self, key: &str) -> Arc<Session> {
+        let mut sessions = self.sessions.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        if let Some(session) = sessions.get(key).and_then(Weak::upgrade) {
+            return session;
+        }
+        sessions.retain(|_, session| session.strong_count() > 0);
+        let session = Arc::new(Session::new(key));
+        sessions.insert(key.to_owned(), Arc::downgrade(&session));
+        session
+    }
+
+    /// `GET /v2/user/auth` with a given token, for the exchange: a read,
+    /// so transport failures, server errors and 429s are retried within
+    /// the retry policy.
+    async fn auth_info_with(&self, token: &SecretString) -> Result<AuthInfo, Error> {
+        let config = &*self.config;
+        let url = config.api_base.join("v2/user/auth").map_err(|e| Error::Config(e.to_string()))?;
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            let span = transport::request_span(&"GET /v2/user/auth", &"", attempt);
+            let error = match transport::call_api(
+                &config.http,
+                Method::GET,
+                url.clone(),
+                token,
+                None,
+                &[],
+                config.max_response_bytes,
+            )
+            .instrument(span)
+            .await
+            {
+                ApiOutcome::Answer(answer) => return AuthInfo::from_data(&answer.body["data"]),
+                ApiOutcome::Expired => {
+                    return Err(Error::invalid_response(
+                        "a fresh access token was refused as expired",
+                    ));
+                }
+                ApiOutcome::Failed(error) => error,
+            };
+            let retryable = match &error {
+                Error::Transport(_) | Error::RateLimited { retry_after: None } => true,
+                Error::Api { status, .. } => *status >= 500,
+                _ => false,
+            };
+            if !retryable || attempt >= config.retry.attempts {
+                return Err(error);
+            }
+            tokio::time::sleep(config.retry.delay(attempt)).await;
+        }
+    }
+}
+
+/// Saves `record` under `key` over whatever is there. The tokens were just
+/// issued and exist nowhere else, so a concurrent writer (another exchange
+/// for the same key) is outwaited, a few times, rather than losing them.
+async fn save_replacing(
+    store: &dyn TokenStore,
+    key: &str,
+    record: &TokenRecord,
+) -> Result<u64, Error> {
+    let mut attempts = 0;
+    loop {
+        attempts += 1;
+        let existing = store.load(key).await?.map(|stored| stored.version);
+        match store.save(key, record, existing).await {
+            Ok(version) => return Ok(version),
+            Err(StoreError::Conflict { .. }) if attempts < 5 => continue,
+            Err(error) => return Err(error.into()),
+        }
+    }
+}
+
+/// The empty set: every stored grant covers it.
+type AnyGrant = cb_scopes::scopes!();
+
+impl fmt::Debug for OAuthClient {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let config = &*self.config;
+        f.debug_struct("OAuthClient")
+            .field("client_id", &config.client_id)
+            .field("client_secret", &"[REDACTED]")
+            .field("redirect_uri", &config.redirect_uri.as_str())
+            .field("token_endpoint", &config.token_endpoint.as_str())
+            .field("api_base", &config.api_base.as_str())
+            .finish_non_exhaustive()
+    }
+}

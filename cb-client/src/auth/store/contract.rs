@@ -1,0 +1,79 @@
+//! What a store promises: `TokenStore`, with compare-and-swap saves and a
+//! refresh lock, and the types its methods take and give.
+
+use std::future::Future;
+use std::pin::Pin;
+
+use crate::auth::store::error::StoreError;
+use crate::auth::tokens::TokenRecord;
+
+/// A boxed future, as the methods of [`TokenStore`] return, so that stores
+/// can be used as trait objects.
+pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+/// A record as loaded, with the version a compare-and-swap save expects.
+#[derive(Clone, Debug)]
+pub struct Stored {
+    /// The tokens and grant.
+    pub record: TokenRecord,
+    /// Increases with every save.
+    pub version: u64,
+}
+
+/// Storage for the tokens of many authorizations, each under the caller's
+/// key (its user id, say).
+///
+/// Implementations return boxed futures so that the trait stays
+/// dyn-compatible; write `Box::pin(async move { .. })`.
+pub trait TokenStore: Send + Sync + 'static {
+    /// The record under `key`, if any.
+    fn load<'a>(&'a self, key: &'a str) -> BoxFuture<'a, Result<Option<Stored>, StoreError>>;
+
+    /// Saves `record` under `key` if the stored version is
+    /// `expected_version` (`None`: nothing is stored), and returns the new
+    /// version.
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError::Conflict`] when another writer saved in between.
+    fn save<'a>(
+        &'a self,
+        key: &'a str,
+        record: &'a TokenRecord,
+        expected_version: Option<u64>,
+    ) -> BoxFuture<'a, Result<u64, StoreError>>;
+
+    /// Removes the record under `key`; removing nothing is not an error.
+    fn delete<'a>(&'a self, key: &'a str) -> BoxFuture<'a, Result<(), StoreError>>;
+
+    /// Holds off other processes' refreshes of `key` until the returned lock
+    /// is dropped. The default does nothing, which is right for a store no
+    /// other process shares.
+    fn lock_refresh<'a>(&'a self, key: &'a str) -> BoxFuture<'a, Result<RefreshLock, StoreError>> {
+        let _ = key;
+        Box::pin(async { Ok(RefreshLock::none()) })
+    }
+}
+
+/// A held refresh lock, released when dropped.
+pub struct RefreshLock {
+    _guard: Option<Box<dyn Send + Sync>>,
+}
+
+impl RefreshLock {
+    /// A lock that holds nothing.
+    pub fn none() -> Self {
+        RefreshLock { _guard: None }
+    }
+
+    /// A lock released when `guard` is dropped.
+    pub fn new(guard: impl Send + Sync + 'static) -> Self {
+        RefreshLock { _guard: Some(Box::new(guard)) }
+    }
+}
+
+impl std::fmt::Debug for RefreshLock {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RefreshLock").field("held", &self._guard.is_some()).finish()
+    }
+}

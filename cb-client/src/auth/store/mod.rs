@@ -1,0 +1,40 @@
+//! Where tokens live between requests and between runs: the `TokenStore`
+//! trait, and the stores this crate ships.
+//!
+//! A refresh token works once, so a store has two duties beyond keeping
+//! bytes. **Compare-and-swap:** `save` succeeds only when the stored version
+//! is the one the caller read, so two writers never both believe they won.
+//! **A refresh lock:** while one process refreshes an authorization, others
+//! wait, then find the new tokens instead of spending the old refresh token
+//! a second time.
+//!
+//! # A store on a database
+//!
+//! Keep one row per key with the record ([`TokenRecord::to_json`], or your
+//! own columns) and a version number. `save` is an
+//! `UPDATE ... SET record = $1, version = version + 1 WHERE key = $2 AND
+//! version = $3` (an `INSERT` when `expected_version` is `None`), and returns
+//! [`StoreError::Conflict`] when no row matched. `lock_refresh` takes a row
+//! lock (`SELECT ... FOR UPDATE` in a transaction held by the returned
+//! [`RefreshLock`]) or an advisory lock, so that instances serialize their
+//! refreshes.
+
+pub(crate) mod contract;
+pub(crate) mod error;
+pub(crate) mod file;
+pub(crate) mod memory;
+#[cfg(feature = "postgres")]
+mod postgres;
+#[cfg(feature = "redis")]
+mod redis;
+
+#[cfg(feature = "redis")]
+#[cfg_attr(docsrs, doc(cfg(feature = "redis")))]
+pub use self::redis::{RedisStore, RedisStoreBuilder};
+pub use contract::{BoxFuture, RefreshLock, Stored, TokenStore};
+pub use error::StoreError;
+pub use file::FileStore;
+pub use memory::MemoryStore;
+#[cfg(feature = "postgres")]
+#[cfg_attr(docsrs, doc(cfg(feature = "postgres")))]
+pub use postgres::{EncryptionKeys, PgStore, PgStoreBuilder};
