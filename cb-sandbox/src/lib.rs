@@ -41,10 +41,12 @@
 mod api;
 mod catalogue;
 mod config;
-mod consent_page;
 mod faults;
+mod middleware;
 mod oauth;
-mod server;
+mod router;
+mod state;
+mod wire;
 mod world;
 
 use std::collections::BTreeSet;
@@ -59,15 +61,15 @@ use url::Url;
 pub use catalogue::SCOPES;
 pub use config::{SandboxConfig, ScopeSeparator, TokenLifetime, TwoFactorStatus};
 pub use faults::{Fault, Times};
-pub use oauth::AuthorizeError;
-pub use world::{RequestRecord, Stats};
+pub use oauth::request::AuthorizeError;
+pub use world::telemetry::{RequestRecord, Stats};
 
-use server::Shared;
+use state::AppState;
 use world::World;
 
 /// A running sandbox. Dropping it stops the server.
 pub struct Sandbox {
-    shared: Shared,
+    state: AppState,
     base_url: Url,
     address: SocketAddr,
     shutdown: Option<oneshot::Sender<()>>,
@@ -95,8 +97,8 @@ impl Sandbox {
         let address = listener.local_addr()?;
         let base_url = Url::parse(&format!("http://{address}/"))
             .map_err(|error| std::io::Error::new(std::io::ErrorKind::InvalidInput, error))?;
-        let shared = Shared::new(World::new(config));
-        let app = server::router(shared.clone());
+        let state = AppState::new(World::new(config));
+        let app = router::router(state.clone());
         let (shutdown, stopped) = oneshot::channel::<()>();
         let server = tokio::spawn(async move {
             let serve = axum::serve(listener, app).with_graceful_shutdown(async {
@@ -106,7 +108,7 @@ impl Sandbox {
                 tracing::error!(target: "cb_sandbox", "the sandbox server failed: {error}");
             }
         });
-        Ok(Sandbox { shared, base_url, address, shutdown: Some(shutdown), server: Some(server) })
+        Ok(Sandbox { state, base_url, address, shutdown: Some(shutdown), server: Some(server) })
     }
 
     /// Where the sandbox listens, such as `http://127.0.0.1:41234/`.
@@ -131,7 +133,7 @@ impl Sandbox {
 
     /// Changes the configuration of the running sandbox.
     pub fn configure(&self, change: impl FnOnce(&mut SandboxConfig)) {
-        self.shared.world(|world| change(&mut world.config));
+        self.state.world(|world| change(&mut world.config));
     }
 
     /// Registers an OAuth client, replacing one with the same id. Redirect
@@ -148,19 +150,19 @@ impl Sandbox {
             .filter(|uri| Url::parse(uri).is_ok())
             .collect();
         let client = world::RegisteredClient { secret: secret.to_owned(), redirect_uris };
-        self.shared.world(|world| world.clients.insert(id.to_owned(), client));
+        self.state.world(|world| world.clients.insert(id.to_owned(), client));
     }
 
     /// Adds a user with a sandbox bank account, and returns their id.
     pub fn add_user(&self, name: &str, email: &str) -> String {
-        self.shared.world(|world| world.add_user(name, email))
+        self.state.world(|world| world.add_user(name, email))
     }
 
     /// Gives `user` an account in `currency` holding `balance` (money from
     /// outside the sandbox), and returns its id. The user's first account is
     /// their primary one.
     pub fn add_account(&self, user: &str, currency: &str, balance: Decimal) -> String {
-        self.shared.world(|world| {
+        self.state.world(|world| {
             let primary = !world.accounts.values().any(|account| account.user_id == user);
             let id = world.add_account(user, &format!("{currency} Wallet"), currency, primary);
             // A balance out of `Decimal`'s range with what is already
@@ -185,7 +187,7 @@ impl Sandbox {
 
     /// Makes `user` the one signed in to the consent page.
     pub fn set_signed_in_user(&self, user: &str) {
-        self.shared.world(|world| world.demo_user = Some(user.to_owned()));
+        self.state.world(|world| world.demo_user = Some(user.to_owned()));
     }
 
     /// Reads an authorize URL as the authorize endpoint would, and returns
@@ -201,59 +203,58 @@ impl Sandbox {
             .query()
             .unwrap_or("")
             .to_owned();
-        let request =
-            self.shared.world(|world| oauth::AuthorizeRequest::validate(world, &query))?;
+        let request = self.state.world(|world| world::AuthorizeRequest::validate(world, &query))?;
         Ok(Consent { sandbox: self, request, user: None, scopes: None, accounts: None })
     }
 
     /// The sandbox's current time.
     pub fn now(&self) -> OffsetDateTime {
-        self.shared.world(|world| world.now())
+        self.state.world(|world| world.now())
     }
 
     /// Moves the sandbox's clock forward: tokens and codes expire, send-limit
     /// periods and rate-limit windows roll over, without sleeping.
     pub fn advance(&self, by: Duration) {
-        self.shared.world(|world| world.clock_offset += by);
+        self.state.world(|world| world.clock_offset += by);
     }
 
     /// The last two-factor code sent to `user`, as their phone would show it.
     pub fn two_factor_code(&self, user: &str) -> Option<String> {
-        self.shared.world(|world| world.last_two_factor_code.get(user).cloned())
+        self.state.world(|world| world.last_two_factor_code.get(user).cloned())
     }
 
     /// Makes requests to `route` (a pattern such as `/oauth2/token` or
     /// `/v2/accounts/{account}/transactions`) with `method` fail as `fault`
     /// says, `times` times.
     pub fn inject_fault(&self, method: &str, route: &str, fault: Fault, times: Times) {
-        self.shared.world(|world| world.faults.insert(method, route, fault, times));
+        self.state.world(|world| world.faults.insert(method, route, fault, times));
     }
 
     /// Removes every injected fault.
     pub fn clear_faults(&self) {
-        self.shared.world(|world| world.faults.clear());
+        self.state.world(|world| world.faults.clear());
     }
 
     /// The counters: code grants, refreshes, `invalid_grant` answers and more.
     pub fn stats(&self) -> Stats {
-        self.shared.world(|world| world.stats)
+        self.state.world(|world| world.stats)
     }
 
     /// The requests answered so far (the most recent 5,000 to 10,000 in a
     /// long run), with the scope each needed.
     pub fn requests(&self) -> Vec<RequestRecord> {
-        self.shared.world(|world| world.requests.clone())
+        self.state.world(|world| world.requests.clone())
     }
 
     /// Whether a refresh token was already exchanged; `None` when the sandbox
     /// never issued it.
     pub fn refresh_token_spent(&self, token: &str) -> Option<bool> {
-        self.shared.world(|world| world.refresh_tokens.get(token).map(|refresh| refresh.spent))
+        self.state.world(|world| world.refresh_tokens.get(token).map(|refresh| refresh.spent))
     }
 
     /// The accounts of `user`, with their balances.
     pub fn accounts(&self, user: &str) -> Vec<AccountSnapshot> {
-        self.shared.world(|world| {
+        self.state.world(|world| {
             world
                 .accounts
                 .values()
@@ -286,7 +287,7 @@ impl Sandbox {
     /// and listing. Returns their ids, oldest first; none for an unknown
     /// account.
     pub fn seed_transactions(&self, account: &str, n: usize) -> Vec<String> {
-        self.shared.world(|world| {
+        self.state.world(|world| {
             let Some(currency) = world.accounts.get(account).map(|a| a.currency.clone()) else {
                 return Vec::new();
             };
@@ -312,13 +313,13 @@ impl Sandbox {
     /// `OAuthClient::builder(..).clock(sandbox.clock())` makes tokens expire
     /// for the client when [`advance`](Self::advance) moves the sandbox on.
     pub fn clock(&self) -> impl Fn() -> std::time::SystemTime + Send + Sync + 'static {
-        let shared = self.shared.clone();
-        move || std::time::SystemTime::from(shared.world(|world| world.now()))
+        let state = self.state.clone();
+        move || std::time::SystemTime::from(state.world(|world| world.now()))
     }
 
     /// Every transaction, in the order they were made.
     pub fn ledger(&self) -> Vec<LedgerEntry> {
-        self.shared.world(|world| {
+        self.state.world(|world| {
             let mut entries: Vec<_> = world.transactions.values().collect();
             entries.sort_by_key(|tx| tx.seq);
             entries
@@ -341,7 +342,7 @@ impl Sandbox {
     /// addresses and the market), less what came in. Together with the
     /// balances it sums to zero: nothing is created or lost.
     pub fn outside_balances(&self) -> Vec<(String, Decimal)> {
-        self.shared.world(|world| world.outside.iter().map(|(c, a)| (c.clone(), *a)).collect())
+        self.state.world(|world| world.outside.iter().map(|(c, a)| (c.clone(), *a)).collect())
     }
 
     /// Stops the server and waits until it has stopped.
@@ -373,7 +374,7 @@ impl std::fmt::Debug for Sandbox {
 #[derive(Debug)]
 pub struct Consent<'a> {
     sandbox: &'a Sandbox,
-    request: oauth::AuthorizeRequest,
+    request: world::AuthorizeRequest,
     user: Option<String>,
     scopes: Option<Vec<String>>,
     accounts: Option<Vec<String>>,
@@ -416,7 +417,7 @@ impl Consent<'_> {
     /// there is no user to consent as.
     pub fn approve(self) -> Result<Url, AuthorizeError> {
         let Consent { sandbox, request, user, scopes, accounts } = self;
-        sandbox.shared.world(|world| {
+        sandbox.state.world(|world| {
             let user = user
                 .or_else(|| world.demo_user.clone())
                 .filter(|user| world.users.contains_key(user))

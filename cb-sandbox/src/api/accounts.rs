@@ -6,9 +6,8 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use serde_json::{Value, json};
 
-use super::{
-    Api, ApiError, Item, Reply, Session, json_body, money, paginate, string_param, timestamp,
-};
+use super::{Api, Caller, find};
+use crate::wire::{ApiError, Item, Reply, json_body, money, string_param, timestamp};
 use crate::world::{Account, Address, World, is_fiat, new_id};
 
 fn currency_name(code: &str) -> &str {
@@ -47,60 +46,40 @@ pub(crate) fn json(account: &Account) -> Value {
     })
 }
 
-/// The account `id` names, which may be a currency code such as `BTC`, if
-/// the session may reach it.
-pub(crate) fn find<'w>(
-    world: &'w World,
-    session: &Session,
-    id: &str,
-) -> Result<&'w Account, ApiError> {
-    let authorization = &session.authorization;
-    world
-        .accounts
-        .get(id)
-        .filter(|account| authorization.can_access(account))
-        .or_else(|| {
-            world.accounts.values().find(|account| {
-                account.currency.eq_ignore_ascii_case(id) && authorization.can_access(account)
-            })
-        })
-        .ok_or_else(|| ApiError::not_found("Account"))
-}
-
 /// `GET /v2/accounts`
 pub(crate) async fn list(api: Api) -> Response {
-    api.call(Some("wallet:accounts:read"), |world, session| {
+    api.call(Some("wallet:accounts:read"), |world, caller| {
         let items = world
             .accounts
             .values()
-            .filter(|account| session.authorization.can_access(account))
+            .filter(|account| caller.authorization.can_access(account))
             .map(|account| Item { seq: account.seq, id: account.id.clone(), json: json(account) })
             .collect();
-        Ok(Reply::page(paginate(&api, items)?))
+        Ok(Reply::page(api.paginate(items)?))
     })
 }
 
 /// `GET /v2/accounts/:id`
 pub(crate) async fn show(api: Api, Path(id): Path<String>) -> Response {
-    api.call(Some("wallet:accounts:read"), |world, session| {
-        Ok(Reply::ok(json(find(world, session, &id)?)))
+    api.call(Some("wallet:accounts:read"), |world, caller| {
+        Ok(Reply::ok(json(find(world, caller, &id)?)))
     })
 }
 
 /// `POST /v2/accounts`: a new crypto wallet (BTC unless `currency` says).
 pub(crate) async fn create(api: Api, body: Bytes) -> Response {
-    api.call(Some("wallet:accounts:create"), |world, session| {
+    api.call(Some("wallet:accounts:create"), |world, caller| {
         let body = json_body(&body)?;
         let name = string_param(&body, "name").ok_or_else(|| ApiError::param_required("name"))?;
         let currency = string_param(&body, "currency").unwrap_or("BTC").to_ascii_uppercase();
         if crate::world::usd_price(&currency).is_none() || is_fiat(&currency) {
             return Err(ApiError::validation(format!("Unsupported currency {currency}")));
         }
-        let id = world.add_account(session.user_id(), name, &currency, false);
+        let id = world.add_account(caller.user_id(), name, &currency, false);
         // The app that made the wallet may use it.
         if let Some(accounts) = world
             .authorizations
-            .get_mut(&session.authorization.id)
+            .get_mut(&caller.authorization.id)
             .and_then(|authorization| authorization.accounts.as_mut())
         {
             accounts.insert(id.clone());
@@ -112,10 +91,10 @@ pub(crate) async fn create(api: Api, body: Bytes) -> Response {
 
 /// `PUT /v2/accounts/:id`: renames.
 pub(crate) async fn update(api: Api, Path(id): Path<String>, body: Bytes) -> Response {
-    api.call(Some("wallet:accounts:update"), |world, session| {
+    api.call(Some("wallet:accounts:update"), |world, caller| {
         let body = json_body(&body)?;
         let name = string_param(&body, "name").ok_or_else(|| ApiError::param_required("name"))?;
-        let id = find(world, session, &id)?.id.clone();
+        let id = find(world, caller, &id)?.id.clone();
         let now = world.now();
         let account = world.accounts.get_mut(&id).ok_or_else(|| ApiError::not_found("Account"))?;
         account.name = name.to_owned();
@@ -126,9 +105,9 @@ pub(crate) async fn update(api: Api, Path(id): Path<String>, body: Bytes) -> Res
 
 /// `POST /v2/accounts/:id/primary`
 pub(crate) async fn set_primary(api: Api, Path(id): Path<String>) -> Response {
-    api.call(Some("wallet:accounts:update"), |world, session| {
-        let id = find(world, session, &id)?.id.clone();
-        let user = session.user_id().to_owned();
+    api.call(Some("wallet:accounts:update"), |world, caller| {
+        let id = find(world, caller, &id)?.id.clone();
+        let user = caller.user_id().to_owned();
         for account in world.accounts.values_mut().filter(|account| account.user_id == user) {
             account.primary = account.id == id;
         }
@@ -139,8 +118,8 @@ pub(crate) async fn set_primary(api: Api, Path(id): Path<String>) -> Response {
 
 /// `DELETE /v2/accounts/:id`: only an empty, non-primary account.
 pub(crate) async fn remove(api: Api, Path(id): Path<String>) -> Response {
-    api.call(Some("wallet:accounts:delete"), |world, session| {
-        let account = find(world, session, &id)?;
+    api.call(Some("wallet:accounts:delete"), |world, caller| {
+        let account = find(world, caller, &id)?;
         if account.primary {
             return Err(ApiError::validation("The primary account cannot be deleted"));
         }
@@ -168,11 +147,11 @@ fn address_json(address: &Address) -> Value {
 
 fn find_address<'w>(
     world: &'w World,
-    session: &Session,
+    caller: &Caller,
     account: &str,
     id: &str,
 ) -> Result<&'w Address, ApiError> {
-    let account = find(world, session, account)?;
+    let account = find(world, caller, account)?;
     world
         .addresses
         .get(id)
@@ -185,8 +164,8 @@ fn find_address<'w>(
 
 /// `GET /v2/accounts/:id/addresses`
 pub(crate) async fn addresses(api: Api, Path(account): Path<String>) -> Response {
-    api.call(Some("wallet:addresses:read"), |world, session| {
-        let account = find(world, session, &account)?.id.clone();
+    api.call(Some("wallet:addresses:read"), |world, caller| {
+        let account = find(world, caller, &account)?.id.clone();
         let items = world
             .addresses
             .values()
@@ -197,22 +176,22 @@ pub(crate) async fn addresses(api: Api, Path(account): Path<String>) -> Response
                 json: address_json(address),
             })
             .collect();
-        Ok(Reply::page(paginate(&api, items)?))
+        Ok(Reply::page(api.paginate(items)?))
     })
 }
 
 /// `GET /v2/accounts/:id/addresses/:address_id`
 pub(crate) async fn address(api: Api, Path((account, id)): Path<(String, String)>) -> Response {
-    api.call(Some("wallet:addresses:read"), |world, session| {
-        Ok(Reply::ok(address_json(find_address(world, session, &account, &id)?)))
+    api.call(Some("wallet:addresses:read"), |world, caller| {
+        Ok(Reply::ok(address_json(find_address(world, caller, &account, &id)?)))
     })
 }
 
 /// `POST /v2/accounts/:id/addresses`
 pub(crate) async fn create_address(api: Api, Path(account): Path<String>, body: Bytes) -> Response {
-    api.call(Some("wallet:addresses:create"), |world, session| {
+    api.call(Some("wallet:addresses:create"), |world, caller| {
         let body = json_body(&body)?;
-        let account = find(world, session, &account)?;
+        let account = find(world, caller, &account)?;
         if is_fiat(&account.currency) {
             return Err(ApiError::new(
                 StatusCode::BAD_REQUEST,
@@ -244,8 +223,8 @@ pub(crate) async fn address_transactions(
     api: Api,
     Path((account, id)): Path<(String, String)>,
 ) -> Response {
-    api.call(Some("wallet:transactions:read"), |world, session| {
-        let address = find_address(world, session, &account, &id)?.clone();
+    api.call(Some("wallet:transactions:read"), |world, caller| {
+        let address = find_address(world, caller, &account, &id)?.clone();
         let items = world
             .transactions
             .values()
@@ -257,6 +236,6 @@ pub(crate) async fn address_transactions(
                 json: super::transactions::json(world, tx),
             })
             .collect();
-        Ok(Reply::page(paginate(&api, items)?))
+        Ok(Reply::page(api.paginate(items)?))
     })
 }

@@ -4,12 +4,13 @@ use axum::extract::Path;
 use axum::response::Response;
 use serde_json::{Value, json};
 
-use super::{Api, ApiError, Item, Reply, Session, money, paginate, timestamp};
+use super::{Api, Caller};
+use crate::wire::{ApiError, Item, Reply, money, timestamp};
 use crate::world::{Notification, PaymentMethod};
 
 const LIMITS_SCOPE: &str = "wallet:payment-methods:limits";
 
-fn json(method: &PaymentMethod, session: &Session) -> Value {
+fn json(method: &PaymentMethod, caller: &Caller) -> Value {
     let bank = method.account_id.is_none();
     let mut json = json!({
         "id": method.id,
@@ -37,7 +38,7 @@ fn json(method: &PaymentMethod, session: &Session) -> Value {
         });
     }
     // Limits are only shown with their own scope.
-    if session.authorization.has_scope(LIMITS_SCOPE) {
+    if caller.authorization.has_scope(LIMITS_SCOPE) {
         let total = money(rust_decimal::Decimal::new(2_500_000, 2), &method.currency);
         let limit = json!([{ "period_in_days": 7, "total": total, "remaining": total }]);
         json["limits"] = json!({ "type": "bank", "name": "Bank Account", "buy": limit, "sell": limit, "deposit": limit });
@@ -47,40 +48,40 @@ fn json(method: &PaymentMethod, session: &Session) -> Value {
 
 /// `GET /v2/payment-methods`
 pub(crate) async fn list(api: Api) -> Response {
-    api.call(Some("wallet:payment-methods:read"), |world, session| {
+    api.call(Some("wallet:payment-methods:read"), |world, caller| {
         let items = world
             .payment_methods
             .values()
-            .filter(|method| method.user_id == session.user_id())
+            .filter(|method| method.user_id == caller.user_id())
             .map(|method| Item {
                 seq: method.seq,
                 id: method.id.clone(),
-                json: json(method, session),
+                json: json(method, caller),
             })
             .collect();
-        Ok(Reply::page(paginate(&api, items)?))
+        Ok(Reply::page(api.paginate(items)?))
     })
 }
 
 /// `GET /v2/payment-methods/:id`
 pub(crate) async fn show(api: Api, Path(id): Path<String>) -> Response {
-    api.call(Some("wallet:payment-methods:read"), |world, session| {
+    api.call(Some("wallet:payment-methods:read"), |world, caller| {
         let method = world
             .payment_methods
             .get(&id)
-            .filter(|method| method.user_id == session.user_id())
+            .filter(|method| method.user_id == caller.user_id())
             .ok_or_else(|| ApiError::not_found("Payment method"))?;
-        Ok(Reply::ok(json(method, session)))
+        Ok(Reply::ok(json(method, caller)))
     })
 }
 
 /// `DELETE /v2/payment-methods/:id`
 pub(crate) async fn remove(api: Api, Path(id): Path<String>) -> Response {
-    api.call(Some("wallet:payment-methods:delete"), |world, session| {
+    api.call(Some("wallet:payment-methods:delete"), |world, caller| {
         world
             .payment_methods
             .get(&id)
-            .filter(|method| method.user_id == session.user_id())
+            .filter(|method| method.user_id == caller.user_id())
             .ok_or_else(|| ApiError::not_found("Payment method"))?;
         world.payment_methods.remove(&id);
         Ok(Reply::no_content())
@@ -107,24 +108,24 @@ fn notification_json(notification: &Notification) -> Value {
 
 /// `GET /v2/notifications`
 pub(crate) async fn notifications(api: Api) -> Response {
-    api.call(Some("wallet:notifications:read"), |world, session| {
+    api.call(Some("wallet:notifications:read"), |world, caller| {
         let items = world
             .notifications
             .values()
-            .filter(|n| n.user_id == session.user_id())
+            .filter(|n| n.user_id == caller.user_id())
             .map(|n| Item { seq: n.seq, id: n.id.clone(), json: notification_json(n) })
             .collect();
-        Ok(Reply::page(paginate(&api, items)?))
+        Ok(Reply::page(api.paginate(items)?))
     })
 }
 
 /// `GET /v2/notifications/:id`
 pub(crate) async fn notification(api: Api, Path(id): Path<String>) -> Response {
-    api.call(Some("wallet:notifications:read"), |world, session| {
+    api.call(Some("wallet:notifications:read"), |world, caller| {
         let notification = world
             .notifications
             .get(&id)
-            .filter(|n| n.user_id == session.user_id())
+            .filter(|n| n.user_id == caller.user_id())
             .ok_or_else(|| ApiError::not_found("Notification"))?;
         Ok(Reply::ok(notification_json(notification)))
     })

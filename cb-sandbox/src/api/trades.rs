@@ -7,11 +7,8 @@ use axum::extract::Path;
 use axum::response::Response;
 use serde_json::{Value, json};
 
-use super::accounts::find;
-use super::{
-    Api, ApiError, Item, Reply, Session, amount_param, json_body, money, paginate, string_param,
-    timestamp,
-};
+use super::{Api, Caller, find};
+use crate::wire::{ApiError, Item, Reply, amount_param, json_body, money, string_param, timestamp};
 use crate::world::{NewTransaction, Trade, TradeKind, World, convert, is_fiat, new_id};
 
 fn scopes(kind: TradeKind) -> (&'static str, &'static str) {
@@ -54,26 +51,26 @@ fn json(trade: &Trade) -> Value {
 
 /// `GET /v2/accounts/:id/{buys,sells,deposits,withdrawals}`
 pub(crate) async fn list(kind: TradeKind, api: Api, Path(account): Path<String>) -> Response {
-    api.call(Some(scopes(kind).0), |world, session| {
-        let account = find(world, session, &account)?.id.clone();
+    api.call(Some(scopes(kind).0), |world, caller| {
+        let account = find(world, caller, &account)?.id.clone();
         let items = world
             .trades
             .values()
             .filter(|trade| trade.kind == kind && trade.account_id == account)
             .map(|trade| Item { seq: trade.seq, id: trade.id.clone(), json: json(trade) })
             .collect();
-        Ok(Reply::page(paginate(&api, items)?))
+        Ok(Reply::page(api.paginate(items)?))
     })
 }
 
 fn find_trade<'w>(
     world: &'w World,
-    session: &Session,
+    caller: &Caller,
     kind: TradeKind,
     account: &str,
     id: &str,
 ) -> Result<&'w Trade, ApiError> {
-    let account = find(world, session, account)?;
+    let account = find(world, caller, account)?;
     world
         .trades
         .get(id)
@@ -87,8 +84,8 @@ pub(crate) async fn show(
     api: Api,
     Path((account, id)): Path<(String, String)>,
 ) -> Response {
-    api.call(Some(scopes(kind).0), |world, session| {
-        Ok(Reply::ok(json(find_trade(world, session, kind, &account, &id)?)))
+    api.call(Some(scopes(kind).0), |world, caller| {
+        Ok(Reply::ok(json(find_trade(world, caller, kind, &account, &id)?)))
     })
 }
 
@@ -99,9 +96,9 @@ pub(crate) async fn create(
     Path(account): Path<String>,
     body: Bytes,
 ) -> Response {
-    api.call(Some(scopes(kind).1), |world, session| {
+    api.call(Some(scopes(kind).1), |world, caller| {
         let body = json_body(&body)?;
-        let account = find(world, session, &account)?.clone();
+        let account = find(world, caller, &account)?.clone();
         let amount = amount_param(&body, "amount")?;
         let currency = string_param(&body, "currency").unwrap_or(&account.currency);
         let method_id = string_param(&body, "payment_method")
@@ -109,7 +106,7 @@ pub(crate) async fn create(
         let method = world
             .payment_methods
             .get(method_id)
-            .filter(|method| method.user_id == session.user_id())
+            .filter(|method| method.user_id == caller.user_id())
             .ok_or_else(|| ApiError::not_found("Payment method"))?
             .clone();
         let fiat_account = is_fiat(&account.currency);
@@ -166,8 +163,8 @@ pub(crate) async fn commit(
     api: Api,
     Path((account, id)): Path<(String, String)>,
 ) -> Response {
-    api.call(Some(scopes(kind).1), |world, session| {
-        let trade = find_trade(world, session, kind, &account, &id)?;
+    api.call(Some(scopes(kind).1), |world, caller| {
+        let trade = find_trade(world, caller, kind, &account, &id)?;
         if trade.status != "created" {
             return Err(ApiError::validation("This was already committed"));
         }

@@ -11,12 +11,11 @@ use rust_decimal::Decimal;
 use serde_json::{Value, json};
 use sha2::{Digest as _, Sha256};
 
-use super::accounts::find;
-use super::{
-    Api, ApiError, ApiResult, Item, Reply, Session, amount_param, json_body, money, paginate,
-    string_param, timestamp,
-};
+use super::{Api, Caller, find};
 use crate::catalogue;
+use crate::wire::{
+    ApiError, ApiResult, Item, Reply, amount_param, json_body, money, string_param, timestamp,
+};
 use crate::world::{NewTransaction, Transaction, TwoFactorChallenge, World, convert};
 
 pub(crate) fn json(world: &World, tx: &Transaction) -> Value {
@@ -51,43 +50,27 @@ pub(crate) fn json(world: &World, tx: &Transaction) -> Value {
     })
 }
 
-/// Completes sends made at least a second ago: sends are asynchronous.
-pub(crate) fn settle(world: &mut World) {
-    let now = world.now();
-    let pending = std::mem::take(&mut world.pending_sends);
-    for id in pending {
-        match world.transactions.get_mut(&id) {
-            Some(tx) if tx.created_at + time::Duration::SECOND <= now => {
-                tx.status = "completed";
-                tx.updated_at = now;
-            }
-            Some(_) => world.pending_sends.push(id),
-            None => {}
-        }
-    }
-}
-
 /// `GET /v2/accounts/:id/transactions`
 pub(crate) async fn list(api: Api, Path(account): Path<String>) -> Response {
-    api.call(Some("wallet:transactions:read"), |world, session| {
-        let account = find(world, session, &account)?.id.clone();
+    api.call(Some("wallet:transactions:read"), |world, caller| {
+        let account = find(world, caller, &account)?.id.clone();
         let items = world
             .transactions
             .values()
             .filter(|tx| tx.account_id == account)
             .map(|tx| Item { seq: tx.seq, id: tx.id.clone(), json: json(world, tx) })
             .collect();
-        Ok(Reply::page(paginate(&api, items)?))
+        Ok(Reply::page(api.paginate(items)?))
     })
 }
 
 fn find_tx<'w>(
     world: &'w World,
-    session: &Session,
+    caller: &Caller,
     account: &str,
     id: &str,
 ) -> Result<&'w Transaction, ApiError> {
-    let account = find(world, session, account)?;
+    let account = find(world, caller, account)?;
     world
         .transactions
         .get(id)
@@ -97,8 +80,8 @@ fn find_tx<'w>(
 
 /// `GET /v2/accounts/:id/transactions/:tx`
 pub(crate) async fn show(api: Api, Path((account, id)): Path<(String, String)>) -> Response {
-    api.call(Some("wallet:transactions:read"), |world, session| {
-        Ok(Reply::ok(json(world, find_tx(world, session, &account, &id)?)))
+    api.call(Some("wallet:transactions:read"), |world, caller| {
+        Ok(Reply::ok(json(world, find_tx(world, caller, &account, &id)?)))
     })
 }
 
@@ -114,14 +97,14 @@ pub(crate) async fn create(api: Api, Path(account): Path<String>, body: Bytes) -
         Err(error) => return api.call_with_any(&ANY, |_, _| Err(error)),
     };
     match string_param(&parsed, "type") {
-        Some("send") => api.call(Some(catalogue::SEND), |world, session| {
-            send(world, session, &api, &account, &parsed)
+        Some("send") => api.call(Some(catalogue::SEND), |world, caller| {
+            send(world, caller, &api, &account, &parsed)
         }),
-        Some("transfer") => api.call(Some("wallet:transactions:transfer"), |world, session| {
-            transfer(world, session, &account, &parsed)
+        Some("transfer") => api.call(Some("wallet:transactions:transfer"), |world, caller| {
+            transfer(world, caller, &account, &parsed)
         }),
-        Some("request") => api.call(Some("wallet:transactions:request"), |world, session| {
-            request(world, session, &account, &parsed)
+        Some("request") => api.call(Some("wallet:transactions:request"), |world, caller| {
+            request(world, caller, &account, &parsed)
         }),
         Some(_) => api.call_with_any(&ANY, |_, _| {
             Err(ApiError::validation("type must be send, transfer or request"))
@@ -136,8 +119,8 @@ fn fingerprint(api: &Api, body: &Value) -> String {
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(digest)
 }
 
-fn send(world: &mut World, session: &Session, api: &Api, account: &str, body: &Value) -> ApiResult {
-    let source = find(world, session, account)?.clone();
+fn send(world: &mut World, caller: &Caller, api: &Api, account: &str, body: &Value) -> ApiResult {
+    let source = find(world, caller, account)?.clone();
     let to = string_param(body, "to").ok_or_else(|| ApiError::param_required("to"))?.to_owned();
     let amount = amount_param(body, "amount")?;
     let currency =
@@ -162,9 +145,9 @@ fn send(world: &mut World, session: &Session, api: &Api, account: &str, body: &V
         return Ok(Reply::created(json(world, tx)));
     }
 
-    let authorization = &session.authorization;
+    let authorization = &caller.authorization;
     if !authorization.has_scope(catalogue::BYPASS_2FA) {
-        check_two_factor(world, session, api, &fingerprint)?;
+        check_two_factor(world, caller, api, &fingerprint)?;
     }
 
     let limit_amount = match &authorization.send_limit {
@@ -217,7 +200,7 @@ fn send(world: &mut World, session: &Session, api: &Api, account: &str, body: &V
     world.check_movement(&legs, &outside)?;
     match credit_account {
         Some(credit_account) => {
-            let sender = world.users.get(session.user_id()).map(|u| u.email.clone());
+            let sender = world.users.get(caller.user_id()).map(|u| u.email.clone());
             world.post(NewTransaction {
                 counterparty: sender,
                 description: string_param(body, "description").map(str::to_owned),
@@ -247,12 +230,12 @@ fn send(world: &mut World, session: &Session, api: &Api, account: &str, body: &V
 /// otherwise issues a code and answers `two_factor_required`.
 fn check_two_factor(
     world: &mut World,
-    session: &Session,
+    caller: &Caller,
     api: &Api,
     fingerprint: &str,
 ) -> Result<(), ApiError> {
     let now = world.now();
-    let key = session.authorization.id.clone();
+    let key = caller.authorization.id.clone();
     if let (Some(code), Some(challenge)) = (api.header("cb-2fa-token"), world.two_factor.get(&key))
         && challenge.code == code
         && challenge.fingerprint == fingerprint
@@ -267,7 +250,7 @@ fn check_two_factor(
         key,
         TwoFactorChallenge { code: code.clone(), fingerprint: fingerprint.to_owned(), expires_at },
     );
-    world.last_two_factor_code.insert(session.user_id().to_owned(), code);
+    world.last_two_factor_code.insert(caller.user_id().to_owned(), code);
     world.stats.two_factor_challenges += 1;
     let status = StatusCode::from_u16(world.config.two_factor_status.code())
         .unwrap_or(StatusCode::PAYMENT_REQUIRED);
@@ -287,10 +270,10 @@ fn random4() -> [u8; 4] {
     bytes
 }
 
-fn transfer(world: &mut World, session: &Session, account: &str, body: &Value) -> ApiResult {
-    let source = find(world, session, account)?.clone();
+fn transfer(world: &mut World, caller: &Caller, account: &str, body: &Value) -> ApiResult {
+    let source = find(world, caller, account)?.clone();
     let to = string_param(body, "to").ok_or_else(|| ApiError::param_required("to"))?;
-    let target = find(world, session, to)?.clone();
+    let target = find(world, caller, to)?.clone();
     let amount = amount_param(body, "amount")?;
     let currency =
         string_param(body, "currency").ok_or_else(|| ApiError::param_required("currency"))?;
@@ -313,15 +296,15 @@ fn transfer(world: &mut World, session: &Session, account: &str, body: &Value) -
     let id = world.post(NewTransaction {
         counterparty: Some(target.id.clone()),
         description,
-        authorization_id: Some(session.authorization.id.clone()),
+        authorization_id: Some(caller.authorization.id.clone()),
         ..NewTransaction::new(&source.id, "transfer", "completed", -amount, currency)
     });
     let tx = world.transactions.get(&id).ok_or_else(|| ApiError::not_found("Transaction"))?;
     Ok(Reply::created(json(world, tx)))
 }
 
-fn request(world: &mut World, session: &Session, account: &str, body: &Value) -> ApiResult {
-    let account = find(world, session, account)?.clone();
+fn request(world: &mut World, caller: &Caller, account: &str, body: &Value) -> ApiResult {
+    let account = find(world, caller, account)?.clone();
     let to = string_param(body, "to").ok_or_else(|| ApiError::param_required("to"))?;
     if !to.contains('@') {
         return Err(ApiError::validation("Money is requested from an email address"));
@@ -335,7 +318,7 @@ fn request(world: &mut World, session: &Session, account: &str, body: &Value) ->
     let id = world.post(NewTransaction {
         counterparty: Some(to.to_owned()),
         description: string_param(body, "description").map(str::to_owned),
-        authorization_id: Some(session.authorization.id.clone()),
+        authorization_id: Some(caller.authorization.id.clone()),
         ..NewTransaction::new(&account.id, "request", "pending", Decimal::ZERO, &account.currency)
     });
     if let Some(tx) = world.transactions.get_mut(&id) {
@@ -348,11 +331,11 @@ fn request(world: &mut World, session: &Session, account: &str, body: &Value) ->
 
 fn pending_request(
     world: &World,
-    session: &Session,
+    caller: &Caller,
     account: &str,
     id: &str,
 ) -> Result<Transaction, ApiError> {
-    let tx = find_tx(world, session, account, id)?;
+    let tx = find_tx(world, caller, account, id)?;
     if tx.kind != "request" || tx.status != "pending" {
         return Err(ApiError::validation("Only a pending money request can be changed"));
     }
@@ -364,8 +347,8 @@ pub(crate) async fn complete_request(
     api: Api,
     Path((account, id)): Path<(String, String)>,
 ) -> Response {
-    api.call(Some("wallet:transactions:request"), |world, session| {
-        let tx = pending_request(world, session, &account, &id)?;
+    api.call(Some("wallet:transactions:request"), |world, caller| {
+        let tx = pending_request(world, caller, &account, &id)?;
         let payer = tx.counterparty.as_deref().and_then(|email| {
             world
                 .users
@@ -390,7 +373,7 @@ pub(crate) async fn complete_request(
         match paid_by_payer {
             Some(from) => {
                 world.post(NewTransaction {
-                    counterparty: world.users.get(session.user_id()).map(|u| u.email.clone()),
+                    counterparty: world.users.get(caller.user_id()).map(|u| u.email.clone()),
                     ..NewTransaction::new(&from, "request", "completed", -tx.amount, &tx.currency)
                 });
             }
@@ -416,8 +399,8 @@ pub(crate) async fn resend_request(
     api: Api,
     Path((account, id)): Path<(String, String)>,
 ) -> Response {
-    api.call(Some("wallet:transactions:request"), |world, session| {
-        let tx = pending_request(world, session, &account, &id)?;
+    api.call(Some("wallet:transactions:request"), |world, caller| {
+        let tx = pending_request(world, caller, &account, &id)?;
         Ok(Reply::ok(json(world, &tx)))
     })
 }
@@ -427,8 +410,8 @@ pub(crate) async fn cancel_request(
     api: Api,
     Path((account, id)): Path<(String, String)>,
 ) -> Response {
-    api.call(Some("wallet:transactions:request"), |world, session| {
-        let tx = pending_request(world, session, &account, &id)?;
+    api.call(Some("wallet:transactions:request"), |world, caller| {
+        let tx = pending_request(world, caller, &account, &id)?;
         let now = world.now();
         if let Some(stored) = world.transactions.get_mut(&tx.id) {
             stored.status = "canceled";

@@ -5,8 +5,9 @@ use axum::extract::Path;
 use axum::response::Response;
 use serde_json::{Value, json};
 
-use super::{Api, ApiError, Reply, Session, json_body, string_param, timestamp};
+use super::{Api, Caller};
 use crate::catalogue;
+use crate::wire::{ApiError, Reply, json_body, string_param, timestamp};
 use crate::world::{User, World};
 
 /// The fields anyone may see.
@@ -24,10 +25,10 @@ fn public(user: &User) -> Value {
     })
 }
 
-/// The fields the session's scopes reveal.
-fn visible(user: &User, session: &Session) -> Value {
+/// The fields the caller's scopes reveal.
+fn visible(user: &User, caller: &Caller) -> Value {
     let mut json = public(user);
-    let authorization = &session.authorization;
+    let authorization = &caller.authorization;
     if authorization.has_scope("wallet:user:read") {
         json["time_zone"] = user.time_zone.clone().into();
         json["native_currency"] = user.native_currency.clone().into();
@@ -44,14 +45,14 @@ fn visible(user: &User, session: &Session) -> Value {
     json
 }
 
-fn current<'w>(world: &'w World, session: &Session) -> Result<&'w User, ApiError> {
-    world.users.get(session.user_id()).ok_or_else(|| ApiError::not_found("User"))
+fn current<'w>(world: &'w World, caller: &Caller) -> Result<&'w User, ApiError> {
+    world.users.get(caller.user_id()).ok_or_else(|| ApiError::not_found("User"))
 }
 
 /// `GET /v2/user`: public fields without a scope, more with `wallet:user:read`
 /// and `wallet:user:email`.
 pub(crate) async fn current_user(api: Api) -> Response {
-    api.call(None, |world, session| Ok(Reply::ok(visible(current(world, session)?, session))))
+    api.call(None, |world, caller| Ok(Reply::ok(visible(current(world, caller)?, caller))))
 }
 
 /// `GET /v2/users/:id`: public fields, no scope.
@@ -64,8 +65,8 @@ pub(crate) async fn user(api: Api, Path(id): Path<String>) -> Response {
 
 /// `GET /v2/user/auth`: the granted scopes and the send limit.
 pub(crate) async fn auth_info(api: Api) -> Response {
-    api.call(None, |_, session| {
-        let authorization = &session.authorization;
+    api.call(None, |_, caller| {
+        let authorization = &caller.authorization;
         let meta = match &authorization.send_limit {
             Some(limit) => json!({
                 "send_limit_amount": limit.amount.to_string(),
@@ -84,10 +85,10 @@ pub(crate) async fn auth_info(api: Api) -> Response {
 
 /// `PUT /v2/user`: `name`, `time_zone` and `native_currency`.
 pub(crate) async fn update_user(api: Api, body: Bytes) -> Response {
-    api.call(Some("wallet:user:update"), |world, session| {
+    api.call(Some("wallet:user:update"), |world, caller| {
         let body = json_body(&body)?;
         let user =
-            world.users.get_mut(session.user_id()).ok_or_else(|| ApiError::not_found("User"))?;
+            world.users.get_mut(caller.user_id()).ok_or_else(|| ApiError::not_found("User"))?;
         if let Some(name) = string_param(&body, "name") {
             user.name = name.to_owned();
         }
@@ -101,6 +102,6 @@ pub(crate) async fn update_user(api: Api, body: Bytes) -> Response {
             user.native_currency = currency.to_owned();
         }
         let user = user.clone();
-        Ok(Reply::ok(visible(&user, session)))
+        Ok(Reply::ok(visible(&user, caller)))
     })
 }

@@ -10,9 +10,10 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 
-use crate::oauth::{AuthorizeError, AuthorizeRequest, Params};
-use crate::server::Shared;
-use crate::world::{CONSENT_LIFETIME, PendingConsent, World};
+use crate::oauth::request::AuthorizeError;
+use crate::state::AppState;
+use crate::wire::Params;
+use crate::world::{AuthorizeRequest, CONSENT_LIFETIME, PendingConsent, World};
 
 /// Replaced by the id of the stored request once the page is rendered.
 pub(crate) const FORM_ID: &str = "{{consent-id}}";
@@ -100,9 +101,9 @@ pub(crate) fn error(error: &AuthorizeError) -> (StatusCode, Html<String>) {
 }
 
 /// `POST /oauth2/consent`: the consent page's form.
-pub(crate) async fn submit(State(shared): State<Shared>, body: Bytes) -> Response {
+pub(crate) async fn submit(State(state): State<AppState>, body: Bytes) -> Response {
     let params = Params::parse(std::str::from_utf8(&body).unwrap_or(""));
-    shared.world(|world| {
+    state.world(|world| {
         let id = params.one("consent").ok().flatten().unwrap_or("");
         let now = world.now();
         let pending = world.consents.remove(id).filter(|pending| {

@@ -1,41 +1,22 @@
-//! The router: every route the sandbox serves, and the state they share.
-
-use std::sync::{Arc, Mutex, MutexGuard};
+//! The router: every route the sandbox serves, behind the middleware.
 
 use axum::Router;
 use axum::routing::{get, post};
 
-use crate::world::{TradeKind, World};
-use crate::{api, consent_page, faults, oauth};
+use crate::oauth::{authorize, consent_page, token};
+use crate::state::AppState;
+use crate::world::TradeKind;
+use crate::{api, middleware, wire};
 
-/// The sandbox's state, shared by every handler.
-#[derive(Clone)]
-pub(crate) struct Shared(Arc<Mutex<World>>);
-
-impl Shared {
-    pub(crate) fn new(world: World) -> Self {
-        Shared(Arc::new(Mutex::new(world)))
-    }
-
-    /// Runs `f` with the world locked. A handler that panicked while holding
-    /// the lock leaves the world as it was at the panic; the sandbox carries
-    /// on with it rather than failing every later request.
-    pub(crate) fn world<T>(&self, f: impl FnOnce(&mut World) -> T) -> T {
-        let mut guard: MutexGuard<'_, World> =
-            self.0.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-        f(&mut guard)
-    }
-}
-
-pub(crate) fn router(shared: Shared) -> Router {
+pub(crate) fn router(state: AppState) -> Router {
     let oauth = Router::new()
-        .route("/oauth2/auth", get(oauth::authorize))
-        .route("/oauth/authorize", get(oauth::authorize))
+        .route("/oauth2/auth", get(authorize::authorize))
+        .route("/oauth/authorize", get(authorize::authorize))
         .route("/oauth2/consent", post(consent_page::submit))
-        .route("/oauth2/token", post(oauth::token))
-        .route("/oauth/token", post(oauth::token))
-        .route("/oauth2/revoke", post(oauth::revoke))
-        .route("/oauth/revoke", post(oauth::revoke));
+        .route("/oauth2/token", post(token::token))
+        .route("/oauth/token", post(token::token))
+        .route("/oauth2/revoke", post(token::revoke))
+        .route("/oauth/revoke", post(token::revoke));
 
     let accounts = "/v2/accounts/{account}";
     let api = Router::new()
@@ -104,7 +85,7 @@ pub(crate) fn router(shared: Shared) -> Router {
 
     oauth
         .merge(api)
-        .fallback(api::not_found)
-        .layer(axum::middleware::from_fn_with_state(shared.clone(), faults::layer))
-        .with_state(shared)
+        .fallback(wire::not_found)
+        .layer(axum::middleware::from_fn_with_state(state.clone(), middleware::layer))
+        .with_state(state)
 }

@@ -8,298 +8,24 @@ use std::time::Duration;
 use rust_decimal::Decimal;
 use time::OffsetDateTime;
 
-use crate::SandboxConfig;
+pub(crate) mod auth;
+pub(crate) mod ids;
+pub(crate) mod ledger;
+pub(crate) mod telemetry;
+
+pub(crate) use auth::{
+    AccessToken, Authorization, AuthorizeRequest, CodeGrant, PendingConsent, PkceMethod,
+    RefreshToken, RegisteredClient, SendLimit, TwoFactorChallenge,
+};
+pub(crate) use ids::{new_id, new_secret};
+pub(crate) use ledger::{
+    Account, Address, NewTransaction, Notification, OutOfRange, PaymentMethod, Trade, TradeKind,
+    Transaction, User, convert, is_fiat, usd_price,
+};
+pub(crate) use telemetry::{RequestRecord, Stats};
+
+use crate::config::SandboxConfig;
 use crate::faults::FaultPlan;
-
-/// Prices in US dollars, fixed so that conversions are reproducible.
-const USD_PRICES: &[(&str, Decimal)] = &[
-    ("USD", Decimal::from_parts(1, 0, 0, false, 0)),
-    ("EUR", Decimal::from_parts(108, 0, 0, false, 2)),
-    ("GBP", Decimal::from_parts(127, 0, 0, false, 2)),
-    ("BTC", Decimal::from_parts(60_000, 0, 0, false, 0)),
-    ("ETH", Decimal::from_parts(3_000, 0, 0, false, 0)),
-    ("LTC", Decimal::from_parts(80, 0, 0, false, 0)),
-    ("USDC", Decimal::from_parts(1, 0, 0, false, 0)),
-];
-
-/// Fiat currencies: they live in fiat wallets and in send limits.
-pub(crate) fn is_fiat(currency: &str) -> bool {
-    matches!(currency, "USD" | "EUR" | "GBP")
-}
-
-pub(crate) fn usd_price(currency: &str) -> Option<Decimal> {
-    USD_PRICES.iter().find(|(code, _)| *code == currency).map(|(_, price)| *price)
-}
-
-/// Converts between currencies at the fixed prices, rounded to 8 decimals.
-pub(crate) fn convert(amount: Decimal, from: &str, to: &str) -> Option<Decimal> {
-    if from == to {
-        return Some(amount);
-    }
-    let value = amount.checked_mul(usd_price(from)?)?.checked_div(usd_price(to)?)?;
-    Some(value.round_dp(8).normalize())
-}
-
-/// A movement of money that would take a balance or an outside total out
-/// of `Decimal`'s range.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) struct OutOfRange;
-
-/// A client registered with the sandbox, as with Coinbase's developer console.
-#[derive(Clone, Debug)]
-pub(crate) struct RegisteredClient {
-    pub(crate) secret: String,
-    pub(crate) redirect_uris: Vec<String>,
-}
-
-#[derive(Clone, Debug)]
-pub(crate) struct User {
-    pub(crate) id: String,
-    pub(crate) name: String,
-    pub(crate) email: String,
-    pub(crate) time_zone: String,
-    pub(crate) native_currency: String,
-    pub(crate) country: String,
-    pub(crate) created_at: OffsetDateTime,
-}
-
-#[derive(Clone, Debug)]
-pub(crate) struct Account {
-    pub(crate) id: String,
-    pub(crate) user_id: String,
-    pub(crate) name: String,
-    pub(crate) currency: String,
-    pub(crate) balance: Decimal,
-    pub(crate) primary: bool,
-    pub(crate) created_at: OffsetDateTime,
-    pub(crate) updated_at: OffsetDateTime,
-    pub(crate) seq: u64,
-}
-
-#[derive(Clone, Debug)]
-pub(crate) struct Address {
-    pub(crate) id: String,
-    pub(crate) account_id: String,
-    pub(crate) address: String,
-    pub(crate) name: Option<String>,
-    pub(crate) network: String,
-    pub(crate) created_at: OffsetDateTime,
-    pub(crate) seq: u64,
-}
-
-/// A movement of money on one account; its `amount` is signed and in the
-/// account's currency, so an account's balance is the sum of its live
-/// transactions.
-#[derive(Clone, Debug)]
-pub(crate) struct Transaction {
-    pub(crate) id: String,
-    pub(crate) account_id: String,
-    pub(crate) kind: &'static str,
-    pub(crate) status: &'static str,
-    pub(crate) amount: Decimal,
-    pub(crate) currency: String,
-    pub(crate) description: Option<String>,
-    /// The other party: an email, an address or an account id.
-    pub(crate) counterparty: Option<String>,
-    pub(crate) idem: Option<String>,
-    pub(crate) network: Option<String>,
-    pub(crate) authorization_id: Option<String>,
-    /// For sends: the amount counted against the send limit, in the limit's
-    /// currency.
-    pub(crate) limit_amount: Option<Decimal>,
-    pub(crate) created_at: OffsetDateTime,
-    pub(crate) updated_at: OffsetDateTime,
-    pub(crate) seq: u64,
-}
-
-/// A buy, sell, deposit or withdrawal.
-#[derive(Clone, Debug)]
-pub(crate) struct Trade {
-    pub(crate) id: String,
-    pub(crate) kind: TradeKind,
-    pub(crate) account_id: String,
-    pub(crate) payment_method_id: String,
-    pub(crate) amount: Decimal,
-    pub(crate) currency: String,
-    /// What the other side of the trade pays or receives, in its currency.
-    pub(crate) total: Decimal,
-    pub(crate) total_currency: String,
-    pub(crate) status: &'static str,
-    pub(crate) transaction_id: Option<String>,
-    pub(crate) created_at: OffsetDateTime,
-    pub(crate) updated_at: OffsetDateTime,
-    pub(crate) seq: u64,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum TradeKind {
-    Buy,
-    Sell,
-    Deposit,
-    Withdrawal,
-}
-
-impl TradeKind {
-    pub(crate) const fn resource(self) -> &'static str {
-        match self {
-            TradeKind::Buy => "buy",
-            TradeKind::Sell => "sell",
-            TradeKind::Deposit => "deposit",
-            TradeKind::Withdrawal => "withdrawal",
-        }
-    }
-
-    pub(crate) const fn collection(self) -> &'static str {
-        match self {
-            TradeKind::Buy => "buys",
-            TradeKind::Sell => "sells",
-            TradeKind::Deposit => "deposits",
-            TradeKind::Withdrawal => "withdrawals",
-        }
-    }
-
-    /// The kind of the transaction a committed trade leaves on its account.
-    pub(crate) const fn transaction_kind(self) -> &'static str {
-        match self {
-            TradeKind::Buy => "buy",
-            TradeKind::Sell => "sell",
-            TradeKind::Deposit => "fiat_deposit",
-            TradeKind::Withdrawal => "fiat_withdrawal",
-        }
-    }
-}
-
-#[derive(Clone, Debug)]
-pub(crate) struct PaymentMethod {
-    pub(crate) id: String,
-    pub(crate) user_id: String,
-    pub(crate) name: String,
-    /// `ach_bank_account`, or `fiat_account` for a fiat wallet.
-    pub(crate) kind: &'static str,
-    pub(crate) currency: String,
-    /// The wallet behind a `fiat_account`; money to a bank leaves the sandbox.
-    pub(crate) account_id: Option<String>,
-    pub(crate) created_at: OffsetDateTime,
-    pub(crate) seq: u64,
-}
-
-#[derive(Clone, Debug)]
-pub(crate) struct Notification {
-    pub(crate) id: String,
-    pub(crate) user_id: String,
-    pub(crate) kind: &'static str,
-    pub(crate) created_at: OffsetDateTime,
-    pub(crate) seq: u64,
-}
-
-/// The send limit an authorization was granted with.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub(crate) struct SendLimit {
-    pub(crate) amount: Decimal,
-    pub(crate) currency: String,
-    pub(crate) period: &'static str,
-}
-
-/// What one user granted one client.
-#[derive(Clone, Debug)]
-pub(crate) struct Authorization {
-    pub(crate) id: String,
-    pub(crate) client_id: String,
-    pub(crate) user_id: String,
-    pub(crate) scopes: Vec<&'static str>,
-    /// `None` for `account=all`: every account, including later ones.
-    pub(crate) accounts: Option<BTreeSet<String>>,
-    pub(crate) send_limit: Option<SendLimit>,
-    pub(crate) revoked: bool,
-}
-
-impl Authorization {
-    pub(crate) fn has_scope(&self, scope: &str) -> bool {
-        self.scopes.contains(&scope)
-    }
-
-    pub(crate) fn can_access(&self, account: &Account) -> bool {
-        account.user_id == self.user_id
-            && self.accounts.as_ref().is_none_or(|ids| ids.contains(&account.id))
-    }
-}
-
-#[derive(Clone, Debug)]
-pub(crate) struct CodeGrant {
-    pub(crate) authorization_id: String,
-    pub(crate) client_id: String,
-    pub(crate) redirect_uri: String,
-    pub(crate) challenge: Option<(String, PkceMethod)>,
-    pub(crate) expires_at: OffsetDateTime,
-    pub(crate) used: bool,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum PkceMethod {
-    Plain,
-    S256,
-}
-
-#[derive(Clone, Debug)]
-pub(crate) struct AccessToken {
-    pub(crate) authorization_id: String,
-    pub(crate) expires_at: OffsetDateTime,
-}
-
-#[derive(Clone, Debug)]
-pub(crate) struct RefreshToken {
-    pub(crate) authorization_id: String,
-    pub(crate) spent: bool,
-    /// When it was spent, so that it can be forgotten a while later.
-    pub(crate) spent_at: Option<OffsetDateTime>,
-}
-
-/// An authorize request waiting on the HTML consent page.
-#[derive(Clone, Debug)]
-pub(crate) struct PendingConsent {
-    pub(crate) request: crate::oauth::AuthorizeRequest,
-    pub(crate) created_at: OffsetDateTime,
-    pub(crate) seq: u64,
-}
-
-/// A two-factor challenge: the code, and the request it unlocks.
-#[derive(Clone, Debug)]
-pub(crate) struct TwoFactorChallenge {
-    pub(crate) code: String,
-    pub(crate) fingerprint: String,
-    pub(crate) expires_at: OffsetDateTime,
-}
-
-/// Counters for tests.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct Stats {
-    /// Authorization codes exchanged for tokens.
-    pub code_grants: u64,
-    /// Refresh tokens exchanged successfully.
-    pub refreshes: u64,
-    /// Token requests refused with `invalid_grant`.
-    pub invalid_grants: u64,
-    /// Revocations.
-    pub revocations: u64,
-    /// Two-factor challenges issued.
-    pub two_factor_challenges: u64,
-}
-
-/// One request the sandbox answered: what tests read through
-/// [`Sandbox::requests`](crate::Sandbox::requests).
-#[derive(Clone, Debug, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct RequestRecord {
-    /// The HTTP method.
-    pub method: String,
-    /// The route pattern, such as `/v2/accounts/{id}`.
-    pub route: String,
-    /// The scope the endpoint needed, if it needs one.
-    pub required_scope: Option<&'static str>,
-    /// The status of the answer.
-    pub status: u16,
-}
 
 #[derive(Debug)]
 pub(crate) struct World {
@@ -377,6 +103,22 @@ fn keep_newest<K: Clone + Eq + std::hash::Hash, V, A: Ord>(
 }
 
 impl World {
+    /// Completes sends made at least a second ago: sends are asynchronous.
+    pub(crate) fn settle(&mut self) {
+        let now = self.now();
+        let pending = std::mem::take(&mut self.pending_sends);
+        for id in pending {
+            match self.transactions.get_mut(&id) {
+                Some(tx) if tx.created_at + time::Duration::SECOND <= now => {
+                    tx.status = "completed";
+                    tx.updated_at = now;
+                }
+                Some(_) => self.pending_sends.push(id),
+                None => {}
+            }
+        }
+    }
+
     pub(crate) fn new(config: SandboxConfig) -> Self {
         World {
             config,
@@ -663,75 +405,5 @@ impl World {
             _ => day.replace_day(1),
         }
         .unwrap_or(day)
-    }
-}
-
-/// What [`World::post`] records.
-pub(crate) struct NewTransaction {
-    pub(crate) account_id: String,
-    pub(crate) kind: &'static str,
-    pub(crate) status: &'static str,
-    pub(crate) amount: Decimal,
-    pub(crate) currency: String,
-    pub(crate) description: Option<String>,
-    pub(crate) counterparty: Option<String>,
-    pub(crate) idem: Option<String>,
-    pub(crate) network: Option<String>,
-    pub(crate) authorization_id: Option<String>,
-    pub(crate) limit_amount: Option<Decimal>,
-}
-
-impl NewTransaction {
-    pub(crate) fn new(
-        account_id: &str,
-        kind: &'static str,
-        status: &'static str,
-        amount: Decimal,
-        currency: &str,
-    ) -> Self {
-        NewTransaction {
-            account_id: account_id.to_owned(),
-            kind,
-            status,
-            amount,
-            currency: currency.to_owned(),
-            description: None,
-            counterparty: None,
-            idem: None,
-            network: None,
-            authorization_id: None,
-            limit_amount: None,
-        }
-    }
-}
-
-/// A resource id in Coinbase's UUID form.
-pub(crate) fn new_id() -> String {
-    uuid::Uuid::new_v4().to_string()
-}
-
-/// An unguessable token: 32 random bytes, base64url.
-pub(crate) fn new_secret() -> String {
-    use base64::Engine as _;
-    let mut bytes = [0u8; 32];
-    // The sandbox runs on machines with an entropy source; a UUID, which
-    // draws from the same source through another path, is the fallback.
-    if getrandom::fill(&mut bytes).is_err() {
-        return format!("{}{}", uuid::Uuid::new_v4().simple(), uuid::Uuid::new_v4().simple());
-    }
-    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn conversions_use_the_fixed_prices() {
-        let one = Decimal::ONE;
-        assert_eq!(convert(one, "BTC", "USD").unwrap().to_string(), "60000");
-        assert_eq!(convert(Decimal::new(3000, 0), "USD", "ETH").unwrap().to_string(), "1");
-        assert_eq!(convert(one, "USD", "USD"), Some(one));
-        assert_eq!(convert(one, "XYZ", "USD"), None);
     }
 }

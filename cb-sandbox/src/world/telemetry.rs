@@ -1,0 +1,51 @@
+//! What tests read about the requests the sandbox answered.
+
+use std::sync::{Arc, Mutex};
+
+/// Counters for tests.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Stats {
+    /// Authorization codes exchanged for tokens.
+    pub code_grants: u64,
+    /// Refresh tokens exchanged successfully.
+    pub refreshes: u64,
+    /// Token requests refused with `invalid_grant`.
+    pub invalid_grants: u64,
+    /// Revocations.
+    pub revocations: u64,
+    /// Two-factor challenges issued.
+    pub two_factor_challenges: u64,
+}
+
+/// One request the sandbox answered: what tests read through
+/// [`Sandbox::requests`](crate::Sandbox::requests).
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct RequestRecord {
+    /// The HTTP method.
+    pub method: String,
+    /// The route pattern, such as `/v2/accounts/{id}`.
+    pub route: String,
+    /// The scope the endpoint needed, if it needs one.
+    pub required_scope: Option<&'static str>,
+    /// The status of the answer.
+    pub status: u16,
+}
+
+/// The scope the handler needed, written by the API's authentication step
+/// and read back here for the request record.
+#[derive(Clone, Default)]
+pub(crate) struct ScopeSlot(pub(crate) Arc<Mutex<Option<&'static str>>>);
+
+impl ScopeSlot {
+    pub(crate) fn set(&self, scope: &'static str) {
+        if let Ok(mut slot) = self.0.lock() {
+            *slot = Some(scope);
+        }
+    }
+
+    pub(crate) fn get(&self) -> Option<&'static str> {
+        self.0.lock().ok().and_then(|slot| *slot)
+    }
+}
