@@ -302,7 +302,13 @@ impl Sandbox {
                 ids.push(world.post(world::NewTransaction {
                     description: Some("Seeded by the test".to_owned()),
                     counterparty: Some("sandbox".to_owned()),
-                    ..world::NewTransaction::new(account, "receive", "completed", unit, &currency)
+                    ..world::NewTransaction::new(
+                        account,
+                        world::TransactionKind::Receive,
+                        world::TransactionStatus::Completed,
+                        unit,
+                        &currency,
+                    )
                 }));
             }
             ids
@@ -327,8 +333,8 @@ impl Sandbox {
                 .map(|tx| LedgerEntry {
                     id: tx.id.clone(),
                     account_id: tx.account_id.clone(),
-                    kind: tx.kind,
-                    status: tx.status,
+                    kind: tx.kind.as_str(),
+                    status: tx.status.as_str(),
                     amount: tx.amount,
                     currency: tx.currency.clone(),
                     idem: tx.idem.clone(),

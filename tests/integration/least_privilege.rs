@@ -64,7 +64,7 @@ fn every_annotated_function_of_this_test_binary_is_registered_with_its_location(
         .find(|r| r.function == "cb_client::endpoints::transactions::send_money")
         .expect("send_money is registered");
     assert_eq!(send.scopes, ["wallet:transactions:send"]);
-    assert!(send.file.ends_with("cb-client/src/endpoints/transactions.rs"), "{}", send.file);
+    assert!(send.file.ends_with("cb-client/src/api/endpoints/transactions.rs"), "{}", send.file);
     assert!(send.is_library());
     let map = cb_scopes::scope_map();
     assert!(

@@ -9,7 +9,10 @@ use serde_json::{Value, json};
 
 use super::{Api, Caller, find};
 use crate::wire::{ApiError, Item, Reply, amount_param, json_body, money, string_param, timestamp};
-use crate::world::{NewTransaction, Trade, TradeKind, World, convert, is_fiat, new_id};
+use crate::world::{
+    NewTransaction, Trade, TradeKind, TradeStatus, TransactionStatus, World, convert, is_fiat,
+    new_id,
+};
 
 fn scopes(kind: TradeKind) -> (&'static str, &'static str) {
     match kind {
@@ -25,7 +28,7 @@ fn json(trade: &Trade) -> Value {
     json!({
         "id": trade.id,
         "status": trade.status,
-        "committed": trade.status != "created",
+        "committed": trade.status != TradeStatus::Created,
         "instant": true,
         "payment_method": {
             "id": trade.payment_method_id,
@@ -141,7 +144,7 @@ pub(crate) async fn create(
                 currency: account.currency.clone(),
                 total,
                 total_currency: method.currency.clone(),
-                status: "created",
+                status: TradeStatus::Created,
                 transaction_id: None,
                 created_at: now,
                 updated_at: now,
@@ -165,7 +168,7 @@ pub(crate) async fn commit(
 ) -> Response {
     api.call(Some(scopes(kind).1), |world, caller| {
         let trade = find_trade(world, caller, kind, &account, &id)?;
-        if trade.status != "created" {
+        if trade.status != TradeStatus::Created {
             return Err(ApiError::validation("This was already committed"));
         }
         let id = trade.id.clone();
@@ -213,7 +216,7 @@ fn execute(world: &mut World, id: &str) -> Result<(), ApiError> {
     let tx = world.post(NewTransaction::new(
         &trade.account_id,
         kind_name,
-        "completed",
+        TransactionStatus::Completed,
         account_delta,
         &trade.currency,
     ));
@@ -222,7 +225,7 @@ fn execute(world: &mut World, id: &str) -> Result<(), ApiError> {
         world.post(NewTransaction::new(
             wallet,
             kind_name,
-            "completed",
+            TransactionStatus::Completed,
             method_delta,
             &trade.total_currency,
         ));
@@ -230,7 +233,7 @@ fn execute(world: &mut World, id: &str) -> Result<(), ApiError> {
     }
     let now = world.now();
     if let Some(stored) = world.trades.get_mut(id) {
-        stored.status = "completed";
+        stored.status = TradeStatus::Completed;
         stored.transaction_id = Some(tx);
         stored.updated_at = now;
     }

@@ -16,7 +16,10 @@ use crate::catalogue;
 use crate::wire::{
     ApiError, ApiResult, Item, Reply, amount_param, json_body, money, string_param, timestamp,
 };
-use crate::world::{NewTransaction, Transaction, TwoFactorChallenge, World, convert};
+use crate::world::{
+    NewTransaction, Transaction, TransactionKind, TransactionStatus, TwoFactorChallenge, World,
+    convert,
+};
 
 pub(crate) fn json(world: &World, tx: &Transaction) -> Value {
     let native = world
@@ -159,7 +162,7 @@ fn send(world: &mut World, caller: &Caller, api: &Api, account: &str, body: &Val
                 .transactions
                 .values()
                 .filter(|tx| tx.authorization_id.as_deref() == Some(authorization.id.as_str()))
-                .filter(|tx| tx.created_at >= since && tx.status != "canceled")
+                .filter(|tx| tx.created_at >= since && tx.status != TransactionStatus::Canceled)
                 .filter_map(|tx| tx.limit_amount)
                 .try_fold(Decimal::ZERO, Decimal::checked_add)
                 .ok_or_else(ApiError::out_of_range)?;
@@ -204,7 +207,13 @@ fn send(world: &mut World, caller: &Caller, api: &Api, account: &str, body: &Val
             world.post(NewTransaction {
                 counterparty: sender,
                 description: string_param(body, "description").map(str::to_owned),
-                ..NewTransaction::new(&credit_account, "send", "completed", debit, &source.currency)
+                ..NewTransaction::new(
+                    &credit_account,
+                    TransactionKind::Send,
+                    TransactionStatus::Completed,
+                    debit,
+                    &source.currency,
+                )
             });
         }
         None => world.outside(&source.currency, debit),
@@ -216,7 +225,13 @@ fn send(world: &mut World, caller: &Caller, api: &Api, account: &str, body: &Val
         network: string_param(body, "network").map(str::to_owned),
         authorization_id: Some(authorization.id.clone()),
         limit_amount,
-        ..NewTransaction::new(&source.id, "send", "pending", -debit, &source.currency)
+        ..NewTransaction::new(
+            &source.id,
+            TransactionKind::Send,
+            TransactionStatus::Pending,
+            -debit,
+            &source.currency,
+        )
     });
     world.pending_sends.push(id.clone());
     if let Some(idem) = idem {
@@ -291,13 +306,25 @@ fn transfer(world: &mut World, caller: &Caller, account: &str, body: &Value) -> 
     world.post(NewTransaction {
         counterparty: Some(source.id.clone()),
         description: description.clone(),
-        ..NewTransaction::new(&target.id, "transfer", "completed", amount, currency)
+        ..NewTransaction::new(
+            &target.id,
+            TransactionKind::Transfer,
+            TransactionStatus::Completed,
+            amount,
+            currency,
+        )
     });
     let id = world.post(NewTransaction {
         counterparty: Some(target.id.clone()),
         description,
         authorization_id: Some(caller.authorization.id.clone()),
-        ..NewTransaction::new(&source.id, "transfer", "completed", -amount, currency)
+        ..NewTransaction::new(
+            &source.id,
+            TransactionKind::Transfer,
+            TransactionStatus::Completed,
+            -amount,
+            currency,
+        )
     });
     let tx = world.transactions.get(&id).ok_or_else(|| ApiError::not_found("Transaction"))?;
     Ok(Reply::created(json(world, tx)))
@@ -319,7 +346,13 @@ fn request(world: &mut World, caller: &Caller, account: &str, body: &Value) -> A
         counterparty: Some(to.to_owned()),
         description: string_param(body, "description").map(str::to_owned),
         authorization_id: Some(caller.authorization.id.clone()),
-        ..NewTransaction::new(&account.id, "request", "pending", Decimal::ZERO, &account.currency)
+        ..NewTransaction::new(
+            &account.id,
+            TransactionKind::Request,
+            TransactionStatus::Pending,
+            Decimal::ZERO,
+            &account.currency,
+        )
     });
     if let Some(tx) = world.transactions.get_mut(&id) {
         // The requested amount is shown; the balance moves on completion.
@@ -336,7 +369,7 @@ fn pending_request(
     id: &str,
 ) -> Result<Transaction, ApiError> {
     let tx = find_tx(world, caller, account, id)?;
-    if tx.kind != "request" || tx.status != "pending" {
+    if tx.kind != TransactionKind::Request || tx.status != TransactionStatus::Pending {
         return Err(ApiError::validation("Only a pending money request can be changed"));
     }
     Ok(tx.clone())
@@ -374,14 +407,20 @@ pub(crate) async fn complete_request(
             Some(from) => {
                 world.post(NewTransaction {
                     counterparty: world.users.get(caller.user_id()).map(|u| u.email.clone()),
-                    ..NewTransaction::new(&from, "request", "completed", -tx.amount, &tx.currency)
+                    ..NewTransaction::new(
+                        &from,
+                        TransactionKind::Request,
+                        TransactionStatus::Completed,
+                        -tx.amount,
+                        &tx.currency,
+                    )
                 });
             }
             None => world.outside(&tx.currency, -tx.amount),
         }
         let now = world.now();
         if let Some(stored) = world.transactions.get_mut(&tx.id) {
-            stored.status = "completed";
+            stored.status = TransactionStatus::Completed;
             stored.updated_at = now;
         }
         if let Some(account) = world.accounts.get_mut(&tx.account_id) {
@@ -414,7 +453,7 @@ pub(crate) async fn cancel_request(
         let tx = pending_request(world, caller, &account, &id)?;
         let now = world.now();
         if let Some(stored) = world.transactions.get_mut(&tx.id) {
-            stored.status = "canceled";
+            stored.status = TransactionStatus::Canceled;
             stored.updated_at = now;
         }
         Ok(Reply::no_content())

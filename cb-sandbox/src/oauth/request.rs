@@ -9,8 +9,8 @@ use url::Url;
 use crate::catalogue;
 use crate::wire::Params;
 use crate::world::{
-    Authorization, AuthorizeRequest, CodeGrant, PkceMethod, SendLimit, World, is_fiat, new_id,
-    new_secret,
+    Authorization, AuthorizeRequest, CodeGrant, LimitPeriod, PkceMethod, SendLimit, World, is_fiat,
+    new_id, new_secret,
 };
 
 /// Why the authorize endpoint refused a request: the message Coinbase's
@@ -213,9 +213,9 @@ fn send_limit(params: &Params) -> Result<SendLimit, AuthorizeError> {
         .filter(|currency| is_fiat(currency))
         .ok_or_else(|| AuthorizeError::new("Invalid currency for meta[send_limit_currency]"))?;
     let period = match one("meta[send_limit_period]")? {
-        Some("day") => "day",
-        None | Some("month") => "month",
-        Some("year") => "year",
+        Some("day") => LimitPeriod::Day,
+        None | Some("month") => LimitPeriod::Month,
+        Some("year") => LimitPeriod::Year,
         Some(_) => return Err(AuthorizeError::new("Invalid period for meta[send_limit_period]")),
     };
     Ok(SendLimit { amount, currency: currency.to_owned(), period })

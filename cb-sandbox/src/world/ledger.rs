@@ -73,6 +73,62 @@ pub(crate) struct Address {
     pub(crate) seq: u64,
 }
 
+/// What a transaction is, as Coinbase's `type` spells it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub(crate) enum TransactionKind {
+    Send,
+    Receive,
+    Transfer,
+    Request,
+    Buy,
+    Sell,
+    FiatDeposit,
+    FiatWithdrawal,
+}
+
+impl TransactionKind {
+    pub(crate) const fn as_str(self) -> &'static str {
+        match self {
+            TransactionKind::Send => "send",
+            TransactionKind::Receive => "receive",
+            TransactionKind::Transfer => "transfer",
+            TransactionKind::Request => "request",
+            TransactionKind::Buy => "buy",
+            TransactionKind::Sell => "sell",
+            TransactionKind::FiatDeposit => "fiat_deposit",
+            TransactionKind::FiatWithdrawal => "fiat_withdrawal",
+        }
+    }
+}
+
+/// Where a transaction stands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub(crate) enum TransactionStatus {
+    Pending,
+    Completed,
+    Canceled,
+}
+
+impl TransactionStatus {
+    pub(crate) const fn as_str(self) -> &'static str {
+        match self {
+            TransactionStatus::Pending => "pending",
+            TransactionStatus::Completed => "completed",
+            TransactionStatus::Canceled => "canceled",
+        }
+    }
+}
+
+/// Where a trade stands: placed without a commit, or done.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub(crate) enum TradeStatus {
+    Created,
+    Completed,
+}
+
 /// A movement of money on one account; its `amount` is signed and in the
 /// account's currency, so an account's balance is the sum of its live
 /// transactions.
@@ -80,8 +136,8 @@ pub(crate) struct Address {
 pub(crate) struct Transaction {
     pub(crate) id: String,
     pub(crate) account_id: String,
-    pub(crate) kind: &'static str,
-    pub(crate) status: &'static str,
+    pub(crate) kind: TransactionKind,
+    pub(crate) status: TransactionStatus,
     pub(crate) amount: Decimal,
     pub(crate) currency: String,
     pub(crate) description: Option<String>,
@@ -110,7 +166,7 @@ pub(crate) struct Trade {
     /// What the other side of the trade pays or receives, in its currency.
     pub(crate) total: Decimal,
     pub(crate) total_currency: String,
-    pub(crate) status: &'static str,
+    pub(crate) status: TradeStatus,
     pub(crate) transaction_id: Option<String>,
     pub(crate) created_at: OffsetDateTime,
     pub(crate) updated_at: OffsetDateTime,
@@ -145,14 +201,22 @@ impl TradeKind {
     }
 
     /// The kind of the transaction a committed trade leaves on its account.
-    pub(crate) const fn transaction_kind(self) -> &'static str {
+    pub(crate) const fn transaction_kind(self) -> TransactionKind {
         match self {
-            TradeKind::Buy => "buy",
-            TradeKind::Sell => "sell",
-            TradeKind::Deposit => "fiat_deposit",
-            TradeKind::Withdrawal => "fiat_withdrawal",
+            TradeKind::Buy => TransactionKind::Buy,
+            TradeKind::Sell => TransactionKind::Sell,
+            TradeKind::Deposit => TransactionKind::FiatDeposit,
+            TradeKind::Withdrawal => TransactionKind::FiatWithdrawal,
         }
     }
+}
+
+/// What pays for buys and receives sells, as Coinbase's `type` spells it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub(crate) enum PaymentMethodKind {
+    FiatAccount,
+    AchBankAccount,
 }
 
 #[derive(Clone, Debug)]
@@ -160,8 +224,7 @@ pub(crate) struct PaymentMethod {
     pub(crate) id: String,
     pub(crate) user_id: String,
     pub(crate) name: String,
-    /// `ach_bank_account`, or `fiat_account` for a fiat wallet.
-    pub(crate) kind: &'static str,
+    pub(crate) kind: PaymentMethodKind,
     pub(crate) currency: String,
     /// The wallet behind a `fiat_account`; money to a bank leaves the sandbox.
     pub(crate) account_id: Option<String>,
@@ -181,8 +244,8 @@ pub(crate) struct Notification {
 /// What [`World::post`] records.
 pub(crate) struct NewTransaction {
     pub(crate) account_id: String,
-    pub(crate) kind: &'static str,
-    pub(crate) status: &'static str,
+    pub(crate) kind: TransactionKind,
+    pub(crate) status: TransactionStatus,
     pub(crate) amount: Decimal,
     pub(crate) currency: String,
     pub(crate) description: Option<String>,
@@ -196,8 +259,8 @@ pub(crate) struct NewTransaction {
 impl NewTransaction {
     pub(crate) fn new(
         account_id: &str,
-        kind: &'static str,
-        status: &'static str,
+        kind: TransactionKind,
+        status: TransactionStatus,
         amount: Decimal,
         currency: &str,
     ) -> Self {

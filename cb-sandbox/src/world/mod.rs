@@ -14,13 +14,14 @@ pub(crate) mod ledger;
 pub(crate) mod telemetry;
 
 pub(crate) use auth::{
-    AccessToken, Authorization, AuthorizeRequest, CodeGrant, PendingConsent, PkceMethod,
-    RefreshToken, RegisteredClient, SendLimit, TwoFactorChallenge,
+    AccessToken, Authorization, AuthorizeRequest, CodeGrant, LimitPeriod, PendingConsent,
+    PkceMethod, RefreshToken, RegisteredClient, SendLimit, TwoFactorChallenge,
 };
 pub(crate) use ids::{new_id, new_secret};
 pub(crate) use ledger::{
-    Account, Address, NewTransaction, Notification, OutOfRange, PaymentMethod, Trade, TradeKind,
-    Transaction, User, convert, is_fiat, usd_price,
+    Account, Address, NewTransaction, Notification, OutOfRange, PaymentMethod, PaymentMethodKind,
+    Trade, TradeKind, TradeStatus, Transaction, TransactionKind, TransactionStatus, User, convert,
+    is_fiat, usd_price,
 };
 pub(crate) use telemetry::{RequestRecord, Stats};
 
@@ -110,7 +111,7 @@ impl World {
         for id in pending {
             match self.transactions.get_mut(&id) {
                 Some(tx) if tx.created_at + time::Duration::SECOND <= now => {
-                    tx.status = "completed";
+                    tx.status = TransactionStatus::Completed;
                     tx.updated_at = now;
                 }
                 Some(_) => self.pending_sends.push(id),
@@ -326,7 +327,7 @@ impl World {
                     id: pm,
                     user_id: user_id.to_owned(),
                     name: format!("{currency} Wallet"),
-                    kind: "fiat_account",
+                    kind: PaymentMethodKind::FiatAccount,
                     currency: currency.to_owned(),
                     account_id: Some(id.clone()),
                     created_at: now,
@@ -361,7 +362,7 @@ impl World {
                 id: bank,
                 user_id: id.clone(),
                 name: "Sandbox Bank ******1234".to_owned(),
-                kind: "ach_bank_account",
+                kind: PaymentMethodKind::AchBankAccount,
                 currency: "USD".to_owned(),
                 account_id: None,
                 created_at: now,
@@ -389,20 +390,28 @@ impl World {
         self.post(NewTransaction {
             description: Some("Sandbox funding".to_owned()),
             counterparty: Some("sandbox".to_owned()),
-            ..NewTransaction::new(account_id, "receive", "completed", amount, &currency)
+            ..NewTransaction::new(
+                account_id,
+                TransactionKind::Receive,
+                TransactionStatus::Completed,
+                amount,
+                &currency,
+            )
         });
         Ok(())
     }
 
     /// The send limit's window that contains `now`: the current UTC day,
     /// month or year.
-    pub(crate) fn limit_window_start(&self, period: &str) -> OffsetDateTime {
+    pub(crate) fn limit_window_start(&self, period: LimitPeriod) -> OffsetDateTime {
         let now = self.now();
         let day = now.replace_time(time::Time::MIDNIGHT);
         match period {
-            "day" => Ok(day),
-            "year" => day.replace_day(1).and_then(|d| d.replace_month(time::Month::January)),
-            _ => day.replace_day(1),
+            LimitPeriod::Day => Ok(day),
+            LimitPeriod::Year => {
+                day.replace_day(1).and_then(|d| d.replace_month(time::Month::January))
+            }
+            LimitPeriod::Month => day.replace_day(1),
         }
         .unwrap_or(day)
     }
