@@ -6,13 +6,14 @@
 //! input into syntax trees without judging it, `validate` checks scopes and
 //! send limits against the catalogue and collects every error, and `expand`
 //! writes the code. The scope catalogue itself lives in `catalogue`; the
-//! runtime crate's own catalogue items come from `generate`.
+//! runtime crate's own catalogue items (the `Scope` enum, the marker traits
+//! and the canonical set) come from `catalogue_items`.
 
 #![deny(missing_docs)]
 
 mod catalogue;
 mod expand;
-mod generate;
+mod catalogue_items;
 mod krate;
 mod parse;
 mod scope_token;
@@ -58,17 +59,17 @@ pub fn requires_scope(args: TokenStream, item: TokenStream) -> TokenStream {
 #[proc_macro_attribute]
 pub fn __scope_enum(args: TokenStream, item: TokenStream) -> TokenStream {
     let entry = parse_macro_input!(args as syn::Ident);
-    generate::scope_enum(&entry, parse_macro_input!(item as syn::ItemEnum)).into()
+    catalogue_items::scope_enum(&entry, parse_macro_input!(item as syn::ItemEnum)).into()
 }
 
 #[doc(hidden)]
 #[proc_macro]
 pub fn __scope_traits(_: TokenStream) -> TokenStream {
-    generate::scope_traits().into()
+    catalogue_items::scope_traits().into()
 }
 
 #[doc(hidden)]
 #[proc_macro]
 pub fn __canonical_set(_: TokenStream) -> TokenStream {
-    generate::canonical_set().into()
+    catalogue_items::canonical_set().into()
 }
