@@ -12,8 +12,8 @@
 #![deny(missing_docs)]
 
 mod catalogue;
-mod expand;
 mod catalogue_items;
+mod expand;
 mod krate;
 mod parse;
 mod scope_token;

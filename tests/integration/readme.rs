@@ -4,9 +4,10 @@
 fn the_readme_shows_the_compiler_error_ci_checks() {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
     let readme = std::fs::read_to_string(root.join("../README.md")).unwrap();
-    let stderr =
-        std::fs::read_to_string(root.join("ui/fail/client_send_money_without_send_scope.stderr"))
-            .unwrap();
+    let stderr = std::fs::read_to_string(
+        root.join("ui/fail/client/client_send_money_without_send_scope.stderr"),
+    )
+    .unwrap();
     let first_error = stderr.split("\n\nerror").next().unwrap().trim_end();
     assert!(
         first_error.starts_with("error[E0277]: missing OAuth scope `wallet:transactions:send`")
