@@ -136,6 +136,41 @@ pub(crate) fn requires_scope(args: RequiresScopeArgs, mut item: FnItem) -> Token
             }
         }
     };
+    // Scopes written as marker traits (`S: cb_scopes::includes::X`, as
+    // rustc's help suggests) are accepted, each with a warning, and must
+    // name the set's parameter if they name one.
+    let mut warnings = TokenStream::new();
+    for (index, token) in &scopes {
+        if crate::catalogue::position(&token.text).is_some() {
+            continue;
+        }
+        let wire = CATALOGUE[*index].wire;
+        if let (Some(named), Some(param)) = (token.text.split_once(':'), &param)
+            && !named.1.starts_with(':')
+            && named.0 != syn::ext::IdentExt::unraw(param).to_string()
+        {
+            errors.push(token.error(format_args!(
+                "this bound names `{}`, but the scope set of this function is `{param}`: \
+                 write `{wire}`",
+                named.0
+            )));
+            continue;
+        }
+        let note = format!(
+            "write `{wire}` in `#[requires_scope(..)]`, as Coinbase spells it, rather than its \
+             marker trait"
+        );
+        let span = token.span();
+        let name = Ident::new("scope_written_as_a_trait_bound", span);
+        warnings.extend(quote_spanned! {span=>
+            {
+                #[deprecated(note = #note)]
+                #[allow(non_camel_case_types)]
+                struct #name;
+                let _ = #name;
+            }
+        });
+    }
     if let Some(param) = param {
         let where_clause = item.sig.generics.make_where_clause();
         for (index, token) in &scopes {
@@ -156,7 +191,7 @@ pub(crate) fn requires_scope(args: RequiresScopeArgs, mut item: FnItem) -> Token
             where_clause.predicates.push(predicate);
         }
     }
-    let body = with_registration(&runtime, &item, &scopes);
+    let body = with_registration(&runtime, &item, &scopes, warnings);
     let FnItem { attrs, vis, defaultness, sig, .. } = item;
     let errors = errors.to_compile_error();
     quote!(#(#attrs)* #vis #defaultness #sig #body #errors)
@@ -171,6 +206,7 @@ fn with_registration(
     runtime: &RuntimeCrate,
     item: &FnItem,
     scopes: &[(usize, &ScopeToken)],
+    warnings: TokenStream,
 ) -> TokenStream {
     let mut tokens = item.body.clone().into_iter();
     let (Some(TokenTree::Group(block)), None) = (tokens.next(), tokens.next()) else {
@@ -184,14 +220,13 @@ fn with_registration(
     let krate = runtime.path(span);
     let wires = scopes.iter().map(|(index, _)| CATALOGUE[*index].wire);
     let inner = block.stream();
+    // The macro names the function by its module path and crate itself, so
+    // that each function costs the fewest tokens it can.
     let mut registered = Group::new(
         Delimiter::Brace,
         quote_spanned! {span=>
-            #krate::__private::register!(
-                ::core::concat!(::core::module_path!(), "::", ::core::stringify!(#name)),
-                ::core::env!("CARGO_CRATE_NAME"),
-                [#(#wires),*]
-            );
+            #krate::__private::register!(#name, [#(#wires),*]);
+            #warnings
             #inner
         },
     );

@@ -84,10 +84,28 @@ impl ScopeToken {
         syn::Error::new_spanned(&self.tokens, message)
     }
 
+    /// The catalogue index of a scope written as its marker trait, as
+    /// rustc's "consider further restricting" help spells it inside the
+    /// attribute: `S: cb_scopes::includes::WalletAccountsRead`. Accepted so
+    /// that applying the compiler's advice compiles, with a warning that
+    /// names the scope as Coinbase spells it.
+    pub(crate) fn marker_synonym(&self) -> Option<usize> {
+        let (path, marker) = self.text.rsplit_once("::")?;
+        // An optional `S:` in front (one colon), then a path to `includes`.
+        let path = match path.split_once(':') {
+            Some((param, rest)) if !rest.starts_with(':') && !param.is_empty() => rest,
+            _ => path,
+        };
+        if path.trim_start_matches(':').rsplit("::").next() != Some("includes") {
+            return None;
+        }
+        CATALOGUE.iter().position(|scope| scope.rust_name() == marker)
+    }
+
     /// The scope's catalogue index, or an error that says what was probably
     /// meant.
     pub(crate) fn resolve(&self) -> syn::Result<usize> {
-        if let Some(index) = catalogue::position(&self.text) {
+        if let Some(index) = catalogue::position(&self.text).or_else(|| self.marker_synonym()) {
             return Ok(index);
         }
         let unknown = &self.text;
@@ -167,6 +185,23 @@ impl Errors {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_scope_written_as_its_marker_trait_resolves_to_the_scope() {
+        let token = |text: &str| syn::parse_str::<super::ScopeToken>(text).unwrap();
+        let read = super::catalogue::position("wallet:accounts:read").unwrap();
+        for text in [
+            "S: cb_scopes::includes::WalletAccountsRead",
+            "::cb_scopes::includes::WalletAccountsRead",
+            "includes::WalletAccountsRead",
+        ] {
+            assert_eq!(token(text).marker_synonym(), Some(read), "{text}");
+            assert_eq!(token(text).resolve().unwrap(), read, "{text}");
+        }
+        assert_eq!(token("wallet:accounts:read").marker_synonym(), None);
+        assert_eq!(token("S: cb_scopes::WalletAccountsRead").marker_synonym(), None);
+        assert_eq!(token("S: cb_scopes::includes::WalletAccountsReed").marker_synonym(), None);
+    }
+
     use super::*;
 
     fn parse(source: &str) -> syn::Result<ScopeToken> {

@@ -126,13 +126,13 @@ pub use crate::audit::REGISTRY;
 #[macro_export]
 #[doc(hidden)]
 macro_rules! __cb_scopes_register {
-    ($function:expr, $crate_name:expr, [$($scope:literal),*]) => {
+    ($function:ident, [$($scope:literal),*]) => {
         const _: () = {
             #[$crate::__private::linkme::distributed_slice($crate::__private::REGISTRY)]
             #[linkme(crate = $crate::__private::linkme)]
             static REGISTRATION: $crate::__private::Registration = $crate::__private::registration(
-                $function,
-                $crate_name,
+                ::core::concat!(::core::module_path!(), "::", ::core::stringify!($function)),
+                ::core::env!("CARGO_CRATE_NAME"),
                 &[$($scope),*],
                 ::core::file!(),
                 ::core::line!(),
