@@ -147,7 +147,7 @@ pub(crate) fn requires_scope(args: RequiresScopeArgs, mut item: FnItem) -> Token
         let wire = CATALOGUE[*index].wire;
         if let (Some(named), Some(param)) = (token.text.split_once(':'), &param)
             && !named.1.starts_with(':')
-            && named.0 != syn::ext::IdentExt::unraw(param).to_string()
+            && syn::ext::IdentExt::unraw(param) != named.0
         {
             errors.push(token.error(format_args!(
                 "this bound names `{}`, but the scope set of this function is `{param}`: \
