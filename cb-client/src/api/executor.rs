@@ -68,7 +68,7 @@ impl Connection {
     /// always (it was not processed), waiting as `Retry-After` says;
     /// server errors and transport failures only when the call is
     /// idempotent.
-    pub(crate) async fn execute(&self, call: &Call) -> Result<Value, Error> {
+    pub(crate) async fn execute(&self, call: &Call) -> Result<Vec<u8>, Error> {
         let policy = self.config.retry;
         let mut attempt = 0;
         loop {
@@ -101,7 +101,7 @@ impl Connection {
 
     /// One attempt: a fresh token, and one replay after `expired_token`,
     /// or after `revoked_token` when the store holds a newer authorization.
-    async fn once(&self, call: &Call) -> Result<Value, Error> {
+    async fn once(&self, call: &Call) -> Result<Vec<u8>, Error> {
         let config = &self.config;
         let url =
             resolve(&config.api_base, &call.path).map_err(|unsafe_path| match unsafe_path {
@@ -213,17 +213,8 @@ pub(crate) fn resolve(base: &Url, path: &str) -> Result<Url, UnsafePath> {
 pub(crate) const SEND_LIMIT_EXCEEDED: &str = "send_limit_exceeded";
 
 /// The `data` of an answer, typed.
-pub(crate) fn data<T: serde::de::DeserializeOwned>(body: Value) -> Result<T, Error> {
-    let data = match body {
-        Value::Object(mut object) => object.remove("data").unwrap_or(Value::Null),
-        _ => Value::Null,
-    };
-    serde_json::from_value(data).map_err(|error| {
-        Error::invalid_response(format!(
-            "the data is not a {}: {error}",
-            std::any::type_name::<T>().rsplit("::").next().unwrap_or("resource")
-        ))
-    })
+pub(crate) fn data<T: serde::de::DeserializeOwned>(body: Vec<u8>) -> Result<T, Error> {
+    transport::read_data(&body)
 }
 
 #[cfg(test)]

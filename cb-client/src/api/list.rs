@@ -6,9 +6,9 @@ use std::marker::PhantomData;
 
 use futures_util::Stream;
 use serde::de::DeserializeOwned;
-use serde_json::Value;
 
-use crate::api::executor::{Call, Connection, data, resolve};
+use crate::api::executor::{Call, Connection, resolve};
+use crate::api::transport::read_envelope;
 use crate::error::Error;
 
 /// The order of a list.
@@ -198,20 +198,18 @@ async fn fetch<T: DeserializeOwned>(
     path: String,
 ) -> Result<Page<T>, Error> {
     let call = Call { path, ..call.clone() };
-    let mut body = api.execute(&call).await?;
-    let uri = |body: &Value, name: &str| {
-        body.get("pagination")
-            .and_then(|pagination| pagination.get(name))
-            .and_then(Value::as_str)
-            .filter(|uri| !uri.is_empty())
-            .map(str::to_owned)
+    let body = api.execute(&call).await?;
+    let envelope = read_envelope::<Vec<T>>(&body)?;
+    let (next_uri, previous_uri) = match envelope.pagination {
+        Some(pagination) => (pagination.next_uri, pagination.previous_uri),
+        None => (None, None),
     };
-    let next_uri = uri(&body, "next_uri");
-    let previous_uri = uri(&body, "previous_uri");
-    if let Value::Object(object) = &mut body {
-        object.remove("pagination");
-    }
-    Ok(Page { items: data(body)?, next_uri, previous_uri })
+    let present = |uri: Option<String>| uri.filter(|uri| !uri.is_empty());
+    Ok(Page {
+        items: envelope.data,
+        next_uri: present(next_uri),
+        previous_uri: present(previous_uri),
+    })
 }
 
 impl<T> std::fmt::Debug for List<T> {

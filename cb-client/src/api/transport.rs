@@ -15,10 +15,11 @@ use crate::wire::{self, BodyError};
 /// that Coinbase's changes never reach an app unannounced.
 pub const CB_VERSION: &str = "2024-09-01";
 
-/// A v2 API answer that is not an error.
+/// A v2 API answer that is not an error: its body as read, parsed once,
+/// straight into the type the endpoint returns ([`read_data`]).
 #[derive(Debug)]
 pub(crate) struct ApiAnswer {
-    pub(crate) body: Value,
+    pub(crate) body: Vec<u8>,
 }
 
 /// What one v2 call produced.
@@ -71,6 +72,10 @@ pub(crate) async fn call_api(
             )));
         }
     };
+    if status.is_success() {
+        return ApiOutcome::Answer(ApiAnswer { body: bytes });
+    }
+    // Errors are rare: read them loosely, as a JSON value.
     let body: Value = if bytes.is_empty() {
         Value::Null
     } else {
@@ -84,10 +89,6 @@ pub(crate) async fn call_api(
             }
         }
     };
-    if status.is_success() {
-        log_warnings(&body);
-        return ApiOutcome::Answer(ApiAnswer { body });
-    }
     let errors = errors_of(&body, status);
     let first = errors.first().map(|error| error.id.as_str()).unwrap_or_default();
     match (status, first) {
@@ -133,12 +134,57 @@ fn errors_of(body: &Value, status: StatusCode) -> Vec<ApiError> {
         })
 }
 
-/// Coinbase's `warnings` go to tracing.
-fn log_warnings(body: &Value) {
-    let Some(warnings) = body.get("warnings").and_then(Value::as_array) else { return };
-    for warning in warnings {
-        let id = warning.get("id").and_then(Value::as_str).unwrap_or("warning");
-        let message = warning.get("message").and_then(Value::as_str).unwrap_or_default();
+/// One of Coinbase's `warnings`.
+#[derive(serde::Deserialize)]
+struct Warning<'a> {
+    #[serde(borrow, default)]
+    id: Option<std::borrow::Cow<'a, str>>,
+    #[serde(borrow, default)]
+    message: Option<std::borrow::Cow<'a, str>>,
+}
+
+/// A success answer's envelope: the `data`, typed, and the `warnings`,
+/// which go to tracing. `pagination` is read by lists.
+#[derive(serde::Deserialize)]
+pub(crate) struct Envelope<'a, T> {
+    pub(crate) data: T,
+    #[serde(borrow, default)]
+    warnings: Vec<Warning<'a>>,
+    #[serde(default)]
+    pub(crate) pagination: Option<Pagination>,
+}
+
+/// A list answer's cursors.
+#[derive(serde::Deserialize)]
+pub(crate) struct Pagination {
+    #[serde(default)]
+    pub(crate) next_uri: Option<String>,
+    #[serde(default)]
+    pub(crate) previous_uri: Option<String>,
+}
+
+/// The envelope of a success answer, parsed once into `T`; its warnings are
+/// logged. An empty body reads as `null` data.
+pub(crate) fn read_envelope<'a, T: serde::Deserialize<'a>>(
+    body: &'a [u8],
+) -> Result<Envelope<'a, T>, Error> {
+    let body: &[u8] = if body.is_empty() { br#"{"data":null}"# } else { body };
+    let envelope: Envelope<'a, T> = serde_json::from_slice(body).map_err(|error| {
+        Error::invalid_response(format!(
+            "the data is not a {}: {}",
+            std::any::type_name::<T>().rsplit("::").next().unwrap_or("resource"),
+            wire::shape(&error)
+        ))
+    })?;
+    for warning in &envelope.warnings {
+        let id = warning.id.as_deref().unwrap_or("warning");
+        let message = warning.message.as_deref().unwrap_or_default();
         tracing::warn!(target: "cb_client", id, "Coinbase warned: {message}");
     }
+    Ok(envelope)
+}
+
+/// The `data` of a success answer, typed.
+pub(crate) fn read_data<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, Error> {
+    read_envelope::<T>(body).map(|envelope| envelope.data)
 }

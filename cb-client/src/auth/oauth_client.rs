@@ -262,7 +262,9 @@ impl OAuthClient {
             .instrument(span)
             .await
             {
-                ApiOutcome::Answer(answer) => return AuthInfo::from_data(&answer.body["data"]),
+                ApiOutcome::Answer(answer) => {
+                    return AuthInfo::from_data(&transport::read_data(&answer.body)?);
+                }
                 ApiOutcome::Expired => {
                     return Err(Error::invalid_response(
                         "a fresh access token was refused as expired",
