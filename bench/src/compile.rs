@@ -13,15 +13,23 @@ use crate::median;
 /// How the functions of a generated crate are written.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Variant {
-    /// `#[requires_scope(..)]` on every function.
+    /// `#[requires_scope(..)]` with three scopes on every function.
     Annotated,
     /// The same bounds written by hand, under `#[tracing::instrument]`.
     Instrument,
     /// The same bounds written by hand, no attribute.
     Plain,
+    /// `#[requires_scope(..)]` with one scope (and the other two bounds by
+    /// hand): against `Annotated` and `Plain`, what each scope costs.
+    AnnotatedOne,
+    /// `Annotated`, as `async fn`s that await the endpoints.
+    AsyncAnnotated,
+    /// `Plain`, as `async fn`s.
+    AsyncPlain,
 }
 
 impl Variant {
+    /// The variants of the side-by-side table.
     pub(crate) const ALL: [Variant; 3] = [Variant::Annotated, Variant::Instrument, Variant::Plain];
 
     pub(crate) fn name(self) -> &'static str {
@@ -29,7 +37,14 @@ impl Variant {
             Variant::Annotated => "annotated",
             Variant::Instrument => "instrument",
             Variant::Plain => "plain",
+            Variant::AnnotatedOne => "annotated-one",
+            Variant::AsyncAnnotated => "async-annotated",
+            Variant::AsyncPlain => "async-plain",
         }
+    }
+
+    fn is_async(self) -> bool {
+        matches!(self, Variant::AsyncAnnotated | Variant::AsyncPlain)
     }
 }
 
@@ -49,20 +64,34 @@ fn source(variant: Variant, functions: usize) -> String {
     );
     let all_scopes = ENDPOINTS.map(|(_, wire, _)| wire).join(", ");
     let all_bounds = ENDPOINTS.map(|(_, _, marker)| format!("includes::{marker}")).join(" + ");
+    let (asyncness, awaited) = if variant.is_async() { ("async ", ".await") } else { ("", "") };
     for (name, wire, _) in ENDPOINTS {
         // The endpoints are the library's, annotated in every variant.
         let _ = writeln!(
             code,
-            "#[requires_scope({wire})]\n#[inline(never)]\npub fn {name}<S>(grant: &Grant<S>) -> u64 {{ \
+            "#[requires_scope({wire})]\n#[inline(never)]\npub {asyncness}fn {name}<S>(grant: &Grant<S>) -> u64 {{ \
              std::hint::black_box(grant.granted().len() as u64) }}\n"
         );
     }
+    let (_, first_wire, _) = ENDPOINTS[0];
+    let other_bounds = ENDPOINTS[1..]
+        .iter()
+        .map(|(_, _, marker)| format!("includes::{marker}"))
+        .collect::<Vec<_>>()
+        .join(" + ");
     for i in 0..functions {
-        let previous = if i == 0 { String::new() } else { format!(" + f{}(grant)", i - 1) };
-        let body = format!("accounts(grant) + transactions(grant) + send(grant){previous}");
-        let signature = format!("pub fn f{i}<S>(grant: &Grant<S>) -> u64");
+        let previous =
+            if i == 0 { String::new() } else { format!(" + f{}(grant){awaited}", i - 1) };
+        let body = format!(
+            "accounts(grant){awaited} + transactions(grant){awaited} + send(grant){awaited}{previous}"
+        );
+        let signature = format!("pub {asyncness}fn f{i}<S>(grant: &Grant<S>) -> u64");
         let _ = match variant {
-            Variant::Annotated => {
+            Variant::AnnotatedOne => writeln!(
+                code,
+                "#[requires_scope({first_wire})]\n#[inline(never)]\n{signature}\nwhere S: {other_bounds} {{ {body} }}\n"
+            ),
+            Variant::Annotated | Variant::AsyncAnnotated => {
                 writeln!(
                     code,
                     "#[requires_scope({all_scopes})]\n#[inline(never)]\n{signature} {{ {body} }}\n"
@@ -72,7 +101,7 @@ fn source(variant: Variant, functions: usize) -> String {
                 code,
                 "#[tracing::instrument(skip_all)]\n#[inline(never)]\n{signature}\nwhere S: {all_bounds} {{ {body} }}\n"
             ),
-            Variant::Plain => writeln!(
+            Variant::Plain | Variant::AsyncPlain => writeln!(
                 code,
                 "#[inline(never)]\n{signature}\nwhere S: {all_bounds} {{ {body} }}\n"
             ),
@@ -81,8 +110,8 @@ fn source(variant: Variant, functions: usize) -> String {
     // Concrete uses, so that release builds keep every function.
     let _ = writeln!(
         code,
-        "pub fn run(granted: cb_scopes::ScopeSet) -> u64 {{\n    \
-         let grant = Grant::<App>::check(granted).expect(\"granted\");\n    f{}(&grant)\n}}",
+        "pub {asyncness}fn run(granted: cb_scopes::ScopeSet) -> u64 {{\n    \
+         let grant = Grant::<App>::check(granted).expect(\"granted\");\n    f{}(&grant){awaited}\n}}",
         functions.saturating_sub(1)
     );
     code
@@ -232,5 +261,19 @@ mod tests {
                 code.contains("accounts(grant) + transactions(grant) + send(grant) + f1(grant)")
             );
         }
+        let one = source(Variant::AnnotatedOne, 3);
+        assert!(
+            one.contains("#[requires_scope(wallet:accounts:read)]\n#[inline(never)]\npub fn f0")
+        );
+        assert!(one.contains(
+            "where S: includes::WalletTransactionsRead + includes::WalletTransactionsSend"
+        ));
+        let awaited = source(Variant::AsyncAnnotated, 3);
+        assert!(awaited.contains("pub async fn f1<S>"));
+        assert!(awaited.contains("accounts(grant).await + transactions(grant).await"));
+        assert!(
+            source(Variant::AsyncPlain, 3)
+                .contains("async fn f2<S>(grant: &Grant<S>) -> u64\nwhere S:")
+        );
     }
 }

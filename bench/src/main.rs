@@ -11,6 +11,17 @@ use std::time::{Duration, Instant};
 
 use compile::{Generated, Variant};
 
+/// `cargo check` of a generated crate: the median of `runs` after a touch.
+fn check_time(
+    root: &std::path::Path,
+    workspace: &std::path::Path,
+    variant: Variant,
+    n: usize,
+    runs: usize,
+) -> std::io::Result<Duration> {
+    Ok(Generated::write(root, workspace, variant, n)?.time("check", runs))
+}
+
 /// The median of some timings.
 fn median(mut timings: Vec<Duration>) -> Duration {
     timings.sort();
@@ -33,7 +44,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let root = workspace.join("target/bench-gen");
     let runs = if quick { 1 } else { 5 };
     let sizes: &[usize] = if quick { &[50, 100] } else { &[500, 2000] };
-    let scaling: &[usize] = if quick { &[25, 50, 100] } else { &[250, 500, 1000, 2000] };
+    let scaling: &[usize] = if quick { &[25, 50, 100] } else { &[250, 500, 1000, 2000, 5000] };
 
     println!("# cb-scopes benchmarks");
     println!(
@@ -73,10 +84,43 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             );
         }
     }
-    let check_ok = check_ratios.iter().all(|ratio| *ratio <= 1.15);
-    let instrument_ok = versus_instrument.iter().all(|ratio| *ratio < 1.0);
-    println!("\ntarget annotated/plain <= 1.15 for check: {}", verdict(check_ok));
-    println!("target annotated below instrument: {}\n", verdict(instrument_ok));
+    // The issue's targets: 1.15 at the smaller size, 1.25 at the larger.
+    let check_ok = check_ratios.first().is_some_and(|ratio| *ratio <= 1.15)
+        && check_ratios.last().is_some_and(|ratio| *ratio <= 1.25);
+    let instrument_ok = versus_instrument.iter().all(|ratio| *ratio < 0.25);
+    println!(
+        "\ntarget annotated/plain for check <= 1.15 at N = {}, <= 1.25 at N = {}: {}",
+        sizes[0],
+        sizes[sizes.len() - 1],
+        verdict(check_ok)
+    );
+    println!("target annotated/instrument < 0.25: {}\n", verdict(instrument_ok));
+
+    let n = sizes[sizes.len() - 1];
+    println!("## 1b. What the attribute costs per function (check, N = {n}, median of {runs})\n");
+    println!("| scopes per function | check | over plain, per function |\n|---|---|---|");
+    let plain = check_time(&root, &workspace, Variant::Plain, n, runs)?;
+    println!("| 0 (plain) | {} | |", ms(plain));
+    for (scopes, variant) in [(1, Variant::AnnotatedOne), (3, Variant::Annotated)] {
+        let time = check_time(&root, &workspace, variant, n, runs)?;
+        let each = (time.as_secs_f64() - plain.as_secs_f64()) / n as f64;
+        println!("| {scopes} | {} | {:.3} ms |", ms(time), each * 1000.0);
+    }
+    println!();
+
+    println!("## 1c. async functions (check, median of {runs})\n");
+    println!("| N | async annotated | async plain | annotated/plain |\n|---|---|---|---|");
+    for &n in sizes {
+        let annotated = check_time(&root, &workspace, Variant::AsyncAnnotated, n, runs)?;
+        let plain = check_time(&root, &workspace, Variant::AsyncPlain, n, runs)?;
+        println!(
+            "| {n} | {} | {} | {:.2} |",
+            ms(annotated),
+            ms(plain),
+            annotated.as_secs_f64() / plain.as_secs_f64()
+        );
+    }
+    println!();
 
     println!("## 2. Zero run-time cost\n");
     let n = sizes[0];
@@ -107,11 +151,17 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             ms(latencies.percentile(0.99))
         );
     }
-    let overhead =
-        runtime::median_latency(&typed).as_secs_f64() / runtime::median_latency(&raw).as_secs_f64();
+    let overhead = runtime::batch_ratio(&typed, &raw, per_batch);
     println!(
-        "\nmedian cost per request, cb-client/bare: {overhead:.2} (target <= 1.10: {})\n",
-        verdict(overhead <= 1.10)
+        "\ncost per request, cb-client/bare (median over {batches} alternating batches of each \
+         batch's median): {overhead:.2} (target <= 1.05: {})",
+        verdict(overhead <= 1.05)
+    );
+    let (typed_allocations, raw_allocations) =
+        runtime::allocations_per_request(if quick { 50 } else { 1000 }).await;
+    println!(
+        "allocations per request on the requesting thread: cb-client {typed_allocations:.1}, \
+         bare reqwest {raw_allocations:.1}\n"
     );
 
     println!("## 4. Refresh under load\n");
@@ -133,7 +183,27 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         answered as f64 / elapsed.as_secs_f64()
     );
 
-    println!("## 6. Scaling of `cargo check` with N (annotated)\n");
+    println!("## 6. Token stores: refresh round trips (lock, load, save, unlock)\n");
+    let (limit, max) =
+        if quick { (Duration::from_secs(1), 200) } else { (Duration::from_secs(5), 5_000) };
+    let dir = tempfile::tempdir()?;
+    let file: std::sync::Arc<dyn cb_client::TokenStore> =
+        std::sync::Arc::new(cb_client::FileStore::new(dir.path())?);
+    println!("FileStore: {:.0} round trips/s", runtime::store_round_trips(file, limit, max).await?);
+    match std::env::var("DATABASE_URL") {
+        Ok(url) => {
+            let pg: std::sync::Arc<dyn cb_client::TokenStore> = std::sync::Arc::new(
+                cb_client::PgStore::builder(url).table("cb_bench_tokens").connect().await?,
+            );
+            println!(
+                "PgStore (this machine's PostgreSQL): {:.0} round trips/s\n",
+                runtime::store_round_trips(pg, limit, max).await?
+            );
+        }
+        Err(_) => println!("PgStore: not measured (set DATABASE_URL)\n"),
+    }
+
+    println!("## 7. Scaling of `cargo check` with N (annotated)\n");
     println!("| N | check | per function |\n|---|---|---|");
     let mut per_function = Vec::new();
     for &n in scaling {

@@ -106,6 +106,84 @@ pub(crate) async fn client_overhead(batches: usize, per_batch: usize) -> (Latenc
     (typed, raw)
 }
 
+/// The median, over alternating batches, of the ratio of the median
+/// request's time in each: cb-client over bare reqwest.
+pub(crate) fn batch_ratio(typed: &Latencies, raw: &Latencies, per_batch: usize) -> f64 {
+    let ratios: Vec<f64> = typed
+        .per_request
+        .chunks(per_batch)
+        .zip(raw.per_request.chunks(per_batch))
+        .map(|(typed, raw)| {
+            median(typed.to_vec()).as_secs_f64() / median(raw.to_vec()).as_secs_f64().max(1e-9)
+        })
+        .collect();
+    let mut sorted = ratios;
+    sorted.sort_by(f64::total_cmp);
+    sorted.get(sorted.len() / 2).copied().unwrap_or(f64::NAN)
+}
+
+/// Allocations per request on the thread that makes it, cb-client's
+/// `accounts().page()` and the bare request, each `requests` times. Both
+/// run on a current-thread runtime of their own, so that their connection
+/// tasks are counted with them and the sandbox's work is not.
+pub(crate) async fn allocations_per_request(requests: u64) -> (f64, f64) {
+    let Setup { sandbox, store, .. } = setup().await;
+    let base = sandbox.base_url().to_string();
+    let counted = tokio::task::spawn_blocking(move || {
+        let runtime =
+            tokio::runtime::Builder::new_current_thread().enable_all().build().expect("a runtime");
+        let (client, bare, url, token) = runtime.block_on(async {
+            let oauth = OAuthClient::builder(CLIENT_ID, CLIENT_SECRET, REDIRECT_URI)
+                .sandbox(base.as_str())
+                .shared_store(store.clone())
+                .build()
+                .expect("a valid configuration");
+            let client = oauth.restore::<Bench>("bench-user").await.expect("stored tokens");
+            let token = store.load("bench-user").await.ok().flatten().expect("tokens");
+            let token = token.record.access_token.expose_secret().to_owned();
+            (client, reqwest::Client::new(), format!("{base}v2/accounts"), token)
+        });
+        let bare_request = || async {
+            let response = bare
+                .get(&url)
+                .bearer_auth(&token)
+                .header("CB-VERSION", cb_client::CB_VERSION)
+                .header("Accept", "application/json")
+                .send()
+                .await
+                .expect("a response");
+            std::hint::black_box(response.bytes().await.expect("a body"));
+        };
+        // Warm up: connections, the session's token.
+        runtime.block_on(async {
+            for _ in 0..20 {
+                client.accounts().page().await.expect("accounts");
+                bare_request().await;
+            }
+        });
+        let typed = allocation_counter::measure(|| {
+            runtime.block_on(async {
+                for _ in 0..requests {
+                    client.accounts().page().await.expect("accounts");
+                }
+            });
+        });
+        let raw = allocation_counter::measure(|| {
+            runtime.block_on(async {
+                for _ in 0..requests {
+                    bare_request().await;
+                }
+            });
+        });
+        (typed.count_total, raw.count_total)
+    })
+    .await
+    .expect("the measuring thread");
+    drop(sandbox);
+    let per = |count: u64| count as f64 / requests as f64;
+    (per(counted.0), per(counted.1))
+}
+
 /// `tasks` concurrent calls on an expired token: the refreshes the sandbox
 /// saw, and the time until every call returned.
 pub(crate) async fn refresh_under_load(tasks: usize) -> (u64, Duration, usize) {
@@ -172,7 +250,29 @@ pub(crate) async fn sandbox_throughput(
     (answered, started.elapsed())
 }
 
-/// The median of per-request latencies, for ratios.
-pub(crate) fn median_latency(latencies: &Latencies) -> Duration {
-    median(latencies.per_request.clone())
+/// A store's side of refreshes, one after another for at most `limit` or
+/// `max` round trips: take the refresh lock, load, save compare-and-swap,
+/// release. Round trips per second.
+pub(crate) async fn store_round_trips(
+    store: Arc<dyn TokenStore>,
+    limit: Duration,
+    max: u64,
+) -> Result<f64, cb_client::StoreError> {
+    let Setup { store: memory, .. } = setup().await;
+    let record = memory.load("bench-user").await?.expect("stored tokens").record;
+    let key = format!("bench-{}", std::process::id());
+    let existing = store.load(&key).await?.map(|stored| stored.version);
+    store.save(&key, &record, existing).await?;
+    let started = Instant::now();
+    let mut done = 0;
+    while done < max && started.elapsed() < limit {
+        let lock = store.lock_refresh(&key).await?;
+        let stored = store.load(&key).await?.expect("the record just saved");
+        store.save(&key, &stored.record, Some(stored.version)).await?;
+        drop(lock);
+        done += 1;
+    }
+    let rate = done as f64 / started.elapsed().as_secs_f64();
+    store.delete(&key).await?;
+    Ok(rate)
 }

@@ -77,10 +77,11 @@ impl Collector<'_> {
     }
 
     fn use_tree(&mut self, prefix: &mut Vec<String>, tree: &syn::UseTree, public: bool) {
-        let mut record = |this: &mut Self, prefix: &[String], name: Option<(&str, String)>| {
+        // A path, and the name it is imported as (none for a glob).
+        let record = |this: &mut Self, prefix: &[String], local: Option<&str>| {
             if let Some(path) = this.absolute(prefix) {
-                if let (true, Some((local, _))) = (public && this.depth == 0, &name) {
-                    this.imports.reexports.insert((*local).to_owned(), path.clone());
+                if let (true, Some(local)) = (public && this.depth == 0, local) {
+                    this.imports.reexports.insert(local.to_owned(), path.clone());
                 }
                 this.imports.paths.push(path);
             }
@@ -95,17 +96,17 @@ impl Collector<'_> {
                 let ident = name.ident.to_string();
                 if ident == "self" {
                     let local = prefix.last().cloned().unwrap_or_default();
-                    record(self, &prefix.clone(), Some((&local, String::new())));
+                    record(self, &prefix.clone(), Some(&local));
                 } else {
                     prefix.push(ident.clone());
-                    record(self, &prefix.clone(), Some((&ident, String::new())));
+                    record(self, &prefix.clone(), Some(&ident));
                     prefix.pop();
                 }
             }
             syn::UseTree::Rename(rename) => {
                 prefix.push(rename.ident.to_string());
                 let local = rename.rename.to_string();
-                record(self, &prefix.clone(), Some((&local, String::new())));
+                record(self, &prefix.clone(), Some(&local));
                 prefix.pop();
             }
             syn::UseTree::Glob(_) => record(self, &prefix.clone(), None),
@@ -273,13 +274,8 @@ fn circles(crate_dir: &Path) -> Vec<Vec<String>> {
             }
         }
     }
-    if std::env::var_os("ARCH_DEBUG").is_some() {
-        for (m, t) in &edges {
-            eprintln!("{m:?} -> {t:?}");
-        }
-    }
-    // Tarjan's strongly connected components, iteratively simple enough for
-    // a few dozen files: a component of more than one file is a circle.
+    // Tarjan's strongly connected components (recursive: a crate has a few
+    // dozen files): a component of more than one file is a circle.
     struct Tarjan<'a> {
         edges: &'a BTreeMap<&'a ModulePath, BTreeSet<ModulePath>>,
         index: BTreeMap<ModulePath, (usize, usize)>,
