@@ -20,7 +20,7 @@
 //!    answer was lost, leaves a tombstone in the store, so every later use
 //!    fails at once with the real reason.
 
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
 use secrecy::{ExposeSecret as _, SecretString};
@@ -34,7 +34,7 @@ use crate::error::{Error, ReauthorizationReason};
 
 pub(crate) struct Session {
     key: String,
-    state: Mutex<State>,
+    state: RwLock<State>,
     /// Held by whoever refreshes or saves: a refresh task owns its guard.
     flight: Arc<tokio::sync::Mutex<()>>,
 }
@@ -70,7 +70,7 @@ impl Session {
     pub(crate) fn new(key: &str) -> Self {
         Session {
             key: key.to_owned(),
-            state: Mutex::new(State::Gone),
+            state: RwLock::new(State::Gone),
             flight: Arc::new(tokio::sync::Mutex::new(())),
         }
     }
@@ -80,8 +80,15 @@ impl Session {
     }
 
     fn with<T>(&self, f: impl FnOnce(&mut State) -> T) -> T {
-        let mut state = self.state.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut state = self.state.write().unwrap_or_else(|poisoned| poisoned.into_inner());
         f(&mut state)
+    }
+
+    /// Reads the state without excluding other readers: every request
+    /// reads it, and only a refresh or a save changes it.
+    fn read<T>(&self, f: impl FnOnce(&State) -> T) -> T {
+        let state = self.state.read().unwrap_or_else(|poisoned| poisoned.into_inner());
+        f(&state)
     }
 
     fn state(&self) -> State {
@@ -90,7 +97,7 @@ impl Session {
 
     /// The record in use, if the authorization is live.
     pub(crate) fn record(&self) -> Option<TokenRecord> {
-        self.with(|state| match state {
+        self.read(|state| match state {
             State::Live { stored, .. } => Some(stored.record.clone()),
             _ => None,
         })
@@ -146,16 +153,22 @@ impl Session {
         self: &Arc<Self>,
         config: &Arc<Config>,
     ) -> Result<SecretString, Error> {
-        let inner = config;
-        match self.state() {
-            State::Gone => Err(Error::reauthorize(ReauthorizationReason::Revoked)),
-            State::Ended(reason) => Err(Error::reauthorize(reason)),
+        // The path of nearly every request: a read, and one clone of the
+        // access token.
+        let now = config.clock.now();
+        let ready = self.read(|state| match state {
+            State::Gone => Some(Err(Error::reauthorize(ReauthorizationReason::Revoked))),
+            State::Ended(reason) => Some(Err(Error::reauthorize(reason.clone()))),
             State::Live { stored, dirty: false }
-                if !stored.record.expires_within(inner.refresh_margin, inner.clock.now()) =>
+                if !stored.record.expires_within(config.refresh_margin, now) =>
             {
-                Ok(stored.record.access_token)
+                Some(Ok(stored.record.access_token.clone()))
             }
-            State::Live { .. } => self.refresh(config, None).await,
+            State::Live { .. } => None,
+        });
+        match ready {
+            Some(result) => result,
+            None => self.refresh(config, None).await,
         }
     }
 
