@@ -189,6 +189,17 @@ pub use cb_scopes_derive::scopes;
 /// requirement three calls deep surfaces at the top. A helper that is
 /// generic over the set but not annotated writes the bounds by hand, from
 /// [`includes`]: `where S: cb_scopes::includes::WalletAccountsRead`.
+///
+/// **rustc's advice.** For a missing scope inside an annotated function,
+/// rustc suggests adding `S: cb_scopes::includes::WalletTransactionsSend` to
+/// the attribute. That form is accepted, as the scope it stands for, with a
+/// warning asking for the scope as Coinbase spells it
+/// (`wallet:transactions:send`).
+///
+/// **`async fn`.** A missing scope on an awaited call is reported three
+/// times (at the argument, the call and the `.await`): rustc checks the
+/// bounds again on the future the function returns, and only a boxed future
+/// would avoid that.
 pub use cb_scopes_derive::requires_scope;
 
 /// Fails a test when the set `S` asks for a scope that no annotated
