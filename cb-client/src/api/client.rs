@@ -15,7 +15,8 @@ use crate::error::{ApiError, Error};
 
 /// A user's authorization, checked to grant every scope of `S`.
 ///
-/// Only [`OAuthClient::exchange`] and [`OAuthClient::restore`] make one, and
+/// Only [`OAuthClient::exchange`](crate::OAuthClient::exchange) and
+/// [`OAuthClient::restore`](crate::OAuthClient::restore) make one, and
 /// both check the grant first; from then on the compiler checks that every
 /// endpoint called needs only scopes of `S`: the endpoints are methods of
 /// this type, annotated with the scope each needs. Clones share the tokens

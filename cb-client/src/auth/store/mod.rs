@@ -10,7 +10,7 @@
 //!
 //! # A store on a database
 //!
-//! Keep one row per key with the record ([`TokenRecord::to_json`], or your
+//! Keep one row per key with the record ([`TokenRecord::to_json`](crate::TokenRecord::to_json), or your
 //! own columns) and a version number. `save` is an
 //! `UPDATE ... SET record = $1, version = version + 1 WHERE key = $2 AND
 //! version = $3` (an `INSERT` when `expected_version` is `None`), and returns
