@@ -28,7 +28,7 @@ fn a_scope_no_function_needs_fails_the_assertion_by_name() {
     );
     assert!(message.contains("  - wallet:user:email"), "{message}");
     // The library's endpoint that would use it is named.
-    assert!(message.contains("`cb_client::endpoints::users::current_user_email`"), "{message}");
+    assert!(message.contains("`cb_client::api::endpoints::users::current_user_email`"), "{message}");
     assert!(!message.contains("wallet:accounts:read"), "used scopes are not listed: {message}");
 }
 
@@ -61,7 +61,7 @@ fn every_annotated_function_of_this_test_binary_is_registered_with_its_location(
     let registrations = cb_scopes::audit::registrations();
     let send = registrations
         .iter()
-        .find(|r| r.function == "cb_client::endpoints::transactions::send_money")
+        .find(|r| r.function == "cb_client::api::endpoints::transactions::send_money")
         .expect("send_money is registered");
     assert_eq!(send.scopes, ["wallet:transactions:send"]);
     assert!(send.file.ends_with("cb-client/src/api/endpoints/transactions.rs"), "{}", send.file);
@@ -69,6 +69,6 @@ fn every_annotated_function_of_this_test_binary_is_registered_with_its_location(
     let map = cb_scopes::scope_map();
     assert!(
         map.by_scope[&cb_scopes::Scope::WalletPaymentMethodsLimits]
-            .contains(&"cb_client::endpoints::payment_methods::payment_method_limits")
+            .contains(&"cb_client::api::endpoints::payment_methods::payment_method_limits")
     );
 }
