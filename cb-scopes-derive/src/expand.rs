@@ -7,7 +7,7 @@
 
 use proc_macro2::{Delimiter, Group, Span, TokenStream, TokenTree};
 use quote::{format_ident, quote, quote_spanned};
-use syn::{Ident, WherePredicate};
+use syn::Ident;
 
 use crate::catalogue::CATALOGUE;
 use crate::krate::RuntimeCrate;
@@ -115,7 +115,7 @@ fn named_set(krate: &TokenStream, set: &NamedSet, errors: &mut Errors) -> TokenS
 
 /// `#[requires_scope]`: the function, with one `where` bound per scope on
 /// the set's type parameter, and nothing else changed.
-pub(crate) fn requires_scope(args: RequiresScopeArgs, mut item: FnItem) -> TokenStream {
+pub(crate) fn requires_scope(args: RequiresScopeArgs, item: FnItem) -> TokenStream {
     let runtime = RuntimeCrate::find();
     let mut errors = Errors::default();
     let scopes = crate::scope_token::resolve_all(&args.scopes, &mut errors);
@@ -171,51 +171,110 @@ pub(crate) fn requires_scope(args: RequiresScopeArgs, mut item: FnItem) -> Token
             }
         });
     }
-    if let Some(param) = param {
-        let where_clause = item.sig.generics.make_where_clause();
-        for (index, token) in &scopes {
-            // Every token of the bound is spanned at the user's scope, so that
-            // rustc's "required by this bound" points at the scope.
-            let span = Span::mixed_site().located_at(token.span());
-            let krate = runtime.path(span);
-            // The user's identifier, raw or not, spanned at the scope.
-            let mut param = param.clone();
-            param.set_span(span);
-            let marker = format_ident!(
-                "{}",
-                CATALOGUE[*index].rust_name(),
-                span = Span::mixed_site().located_at(token.last_span())
-            );
-            let predicate: WherePredicate =
-                syn::parse_quote_spanned!(span=> #param: #krate::__private::includes::#marker);
-            where_clause.predicates.push(predicate);
-        }
-    }
-    let body = with_registration(&runtime, &item, &scopes, warnings);
+    let bounds = param.map(|param| bounds(&runtime, &param, &scopes)).unwrap_or_default();
+    let where_clause = match &item.sig.generics.where_clause {
+        _ if bounds.is_empty() => TokenStream::new(),
+        None => quote!(where #bounds),
+        Some(own) if own.predicates.empty_or_trailing() => bounds,
+        Some(_) => quote!(, #bounds),
+    };
+    let body = with_registration(&runtime, &item.sig.ident, &item.body, &scopes, warnings);
     let FnItem { attrs, vis, defaultness, sig, .. } = item;
     let errors = errors.to_compile_error();
-    quote!(#(#attrs)* #vis #defaultness #sig #body #errors)
+    quote!(#(#attrs)* #vis #defaultness #sig #where_clause #body #errors)
+}
+
+/// The bounds, written as tokens after the signature, never parsed: one
+/// predicate per scope on `param`.
+fn bounds(runtime: &RuntimeCrate, param: &Ident, scopes: &[(usize, &ScopeToken)]) -> TokenStream {
+    let mut bounds = TokenStream::new();
+    for (index, token) in scopes {
+        // Every token of the bound is spanned at the user's scope, so that
+        // rustc's "required by this bound" points at the scope.
+        let span = Span::mixed_site().located_at(token.span());
+        let krate = runtime.path(span);
+        // The user's identifier, raw or not, spanned at the scope.
+        let mut param = param.clone();
+        param.set_span(span);
+        let marker = format_ident!(
+            "{}",
+            CATALOGUE[*index].rust_name(),
+            span = Span::mixed_site().located_at(token.last_span())
+        );
+        if !bounds.is_empty() {
+            bounds.extend(quote!(,));
+        }
+        bounds.extend(quote_spanned!(span=> #param: #krate::includes::#marker));
+    }
+    bounds
+}
+
+/// `#[requires_scope]` on the fast path (see `head`): plain scopes that all
+/// resolve, a parameter that is named or evident, and the function written
+/// back from its own tokens with the bounds after them. `None` when the
+/// input needs the full path's checks and diagnostics.
+pub(crate) fn requires_scope_fast(
+    args: crate::head::Args,
+    head: crate::head::Head,
+) -> Option<TokenStream> {
+    let mut indices = Vec::with_capacity(args.scopes.len());
+    for scope in &args.scopes {
+        let index = crate::catalogue::position(&scope.text)?;
+        if indices.iter().any(|(seen, _)| *seen == index) || CATALOGUE[index].deprecated {
+            return None;
+        }
+        indices.push((index, scope));
+    }
+    let param = match args.param {
+        Some(param) => param,
+        None => match head.type_params.as_slice() {
+            [only] => only.clone(),
+            _ => return None,
+        },
+    };
+    let runtime = RuntimeCrate::find();
+    let bounds = bounds(&runtime, &param, &indices);
+    let where_clause = match head.where_clause {
+        None => quote!(where #bounds),
+        Some(true) => bounds,
+        Some(false) => quote!(, #bounds),
+    };
+    let body = with_registration(
+        &runtime,
+        &head.ident,
+        &TokenStream::from(head.body),
+        &indices,
+        TokenStream::new(),
+    );
+    let tokens = head.tokens;
+    Some(quote!(#tokens #where_clause #body))
 }
 
 /// The body with the function's registration for the least-privilege audit
 /// as its first statement: a `static` in a link section, so calling the
-/// function runs nothing new. It expands to nothing unless the runtime
-/// crate's `audit` feature is on. A trait method without a body registers
-/// through its implementations.
+/// function runs nothing new. It is spliced in only with the `audit`
+/// feature (which cb-scopes' own `audit` feature turns on); without it the
+/// body is not touched. A trait method without a body registers through its
+/// implementations.
 fn with_registration(
     runtime: &RuntimeCrate,
-    item: &FnItem,
+    name: &Ident,
+    body: &TokenStream,
     scopes: &[(usize, &ScopeToken)],
     warnings: TokenStream,
 ) -> TokenStream {
-    let mut tokens = item.body.clone().into_iter();
+    // Without the audit there is nothing to register: the body goes
+    // through as it came, unless a warning must be spliced in.
+    if !cfg!(feature = "audit") && warnings.is_empty() {
+        return body.clone();
+    }
+    let mut tokens = body.clone().into_iter();
     let (Some(TokenTree::Group(block)), None) = (tokens.next(), tokens.next()) else {
-        return item.body.clone();
+        return body.clone();
     };
     if block.delimiter() != Delimiter::Brace {
-        return item.body.clone();
+        return body.clone();
     }
-    let name = &item.sig.ident;
     let span = name.span();
     let krate = runtime.path(span);
     let wires = scopes.iter().map(|(index, _)| CATALOGUE[*index].wire);
@@ -224,10 +283,14 @@ fn with_registration(
     // that each function costs the fewest tokens it can.
     let mut registered = Group::new(
         Delimiter::Brace,
-        quote_spanned! {span=>
-            #krate::__private::register!(#name, [#(#wires),*]);
-            #warnings
-            #inner
+        if cfg!(feature = "audit") {
+            quote_spanned! {span=>
+                #krate::__private::register!(#name, [#(#wires),*]);
+                #warnings
+                #inner
+            }
+        } else {
+            quote!(#warnings #inner)
         },
     );
     registered.set_span(block.span());

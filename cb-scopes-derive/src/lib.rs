@@ -14,6 +14,7 @@
 mod catalogue;
 mod catalogue_items;
 mod expand;
+mod head;
 mod krate;
 mod parse;
 mod scope_token;
@@ -32,8 +33,15 @@ pub fn scopes(input: TokenStream) -> TokenStream {
 /// for the documentation.
 #[proc_macro_attribute]
 pub fn requires_scope(args: TokenStream, item: TokenStream) -> TokenStream {
-    let item_tokens = proc_macro2::TokenStream::from(item.clone());
-    let item = match syn::parse::<parse::FnItem>(item) {
+    let item_tokens = proc_macro2::TokenStream::from(item);
+    let args = proc_macro2::TokenStream::from(args);
+    if let (Some(fast_args), Some(fast_head)) =
+        (head::args(args.clone()), head::head(item_tokens.clone()))
+        && let Some(expanded) = expand::requires_scope_fast(fast_args, fast_head)
+    {
+        return expanded.into();
+    }
+    let item = match parse::FnItem::parse_head_only(item_tokens.clone()) {
         Ok(item) => item,
         Err(_) => {
             // Emit the item untouched so that the rest of the crate still
@@ -46,7 +54,7 @@ pub fn requires_scope(args: TokenStream, item: TokenStream) -> TokenStream {
             return quote::quote!(#item_tokens #error).into();
         }
     };
-    match syn::parse::<parse::RequiresScopeArgs>(args) {
+    match syn::parse2::<parse::RequiresScopeArgs>(args) {
         Ok(args) => expand::requires_scope(args, item).into(),
         Err(error) => {
             let error = error.to_compile_error();

@@ -164,6 +164,41 @@ impl Parse for FnItem {
     }
 }
 
+impl FnItem {
+    /// Parses an item without looking into its body: the body (a brace
+    /// group, or the `;` of a trait method) is split off the top-level
+    /// tokens first and kept as it came. syn would otherwise walk every
+    /// token of it, which is most of what the attribute would cost.
+    pub(crate) fn parse_head_only(item: TokenStream) -> syn::Result<Self> {
+        let mut tokens: Vec<proc_macro2::TokenTree> = item.into_iter().collect();
+        let body = match tokens.last() {
+            Some(proc_macro2::TokenTree::Group(group))
+                if group.delimiter() == proc_macro2::Delimiter::Brace =>
+            {
+                tokens.pop()
+            }
+            Some(proc_macro2::TokenTree::Punct(punct)) if punct.as_char() == ';' => tokens.pop(),
+            _ => None,
+        };
+        let head: TokenStream = tokens.into_iter().collect();
+        let parse_head = |input: ParseStream<'_>| {
+            let attrs = input.call(Attribute::parse_outer)?;
+            let vis = input.parse()?;
+            let defaultness = input.parse()?;
+            let sig = input.parse()?;
+            Ok((attrs, vis, defaultness, sig))
+        };
+        let (attrs, vis, defaultness, sig) = syn::parse::Parser::parse2(parse_head, head)?;
+        let Some(body) = body else {
+            return Err(syn::Error::new(
+                proc_macro2::Span::call_site(),
+                "expected a function body",
+            ));
+        };
+        Ok(FnItem { attrs, vis, defaultness, sig, body: body.into() })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

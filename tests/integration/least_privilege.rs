@@ -28,7 +28,10 @@ fn a_scope_no_function_needs_fails_the_assertion_by_name() {
     );
     assert!(message.contains("  - wallet:user:email"), "{message}");
     // The library's endpoint that would use it is named.
-    assert!(message.contains("`cb_client::api::endpoints::users::current_user_email`"), "{message}");
+    assert!(
+        message.contains("`cb_client::api::endpoints::users::current_user_email`"),
+        "{message}"
+    );
     assert!(!message.contains("wallet:accounts:read"), "used scopes are not listed: {message}");
 }
 
