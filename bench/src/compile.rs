@@ -185,7 +185,42 @@ impl Generated {
             .collect();
         median(timings)
     }
+}
 
+/// Times `cargo <command>` on several crates side by side: each run touches
+/// and builds every crate in turn, so that the machine's drift over the
+/// minutes a figure takes hits all of them alike. One list of timings per
+/// crate, in run order.
+pub(crate) fn time_side_by_side(
+    crates: &[&Generated],
+    command: &str,
+    runs: usize,
+) -> Vec<Vec<Duration>> {
+    for krate in crates {
+        krate.cargo(&[command]); // dependencies and a first build
+    }
+    let mut timings = vec![Vec::with_capacity(runs); crates.len()];
+    for _ in 0..runs {
+        for (krate, times) in crates.iter().zip(&mut timings) {
+            krate.touch();
+            times.push(krate.cargo(&[command]));
+        }
+    }
+    timings
+}
+
+/// The median of the per-run ratios of two side-by-side timings.
+pub(crate) fn median_ratio(numerator: &[Duration], denominator: &[Duration]) -> f64 {
+    let mut ratios: Vec<f64> = numerator
+        .iter()
+        .zip(denominator)
+        .map(|(a, b)| a.as_secs_f64() / b.as_secs_f64().max(1e-9))
+        .collect();
+    ratios.sort_by(f64::total_cmp);
+    ratios.get(ratios.len() / 2).copied().unwrap_or(f64::NAN)
+}
+
+impl Generated {
     /// Builds in release mode and returns the normalized disassembly of
     /// every generated function `f0`..`fN`, for comparison across variants.
     pub(crate) fn release_disassembly(&self) -> String {

@@ -11,17 +11,6 @@ use std::time::{Duration, Instant};
 
 use compile::{Generated, Variant};
 
-/// `cargo check` of a generated crate: the median of `runs` after a touch.
-fn check_time(
-    root: &std::path::Path,
-    workspace: &std::path::Path,
-    variant: Variant,
-    n: usize,
-    runs: usize,
-) -> std::io::Result<Duration> {
-    Ok(Generated::write(root, workspace, variant, n)?.time("check", runs))
-}
-
 /// The median of some timings.
 fn median(mut timings: Vec<Duration>) -> Duration {
     timings.sort();
@@ -66,11 +55,12 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             .map(|&v| Generated::write(&root, &workspace, v, n))
             .collect::<Result<_, _>>()?;
         for command in ["check", "build"] {
-            let times: Vec<Duration> =
-                crates.iter().map(|krate| krate.time(command, runs)).collect();
+            let timings =
+                compile::time_side_by_side(&crates.iter().collect::<Vec<_>>(), command, runs);
+            let times: Vec<Duration> = timings.iter().map(|t| median(t.clone())).collect();
             let (annotated, instrument, plain) = (times[0], times[1], times[2]);
-            let over_plain = annotated.as_secs_f64() / plain.as_secs_f64();
-            let over_instrument = annotated.as_secs_f64() / instrument.as_secs_f64();
+            let over_plain = compile::median_ratio(&timings[0], &timings[2]);
+            let over_instrument = compile::median_ratio(&timings[0], &timings[1]);
             if command == "check" {
                 check_ratios.push(over_plain);
                 annotated_check.insert(n, annotated);
@@ -98,12 +88,20 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     let n = sizes[sizes.len() - 1];
     println!("## 1b. What the attribute costs per function (check, N = {n}, median of {runs})\n");
-    println!("| scopes per function | check | over plain, per function |\n|---|---|---|");
-    let plain = check_time(&root, &workspace, Variant::Plain, n, runs)?;
+    println!(
+        "| scopes per function | check | over plain, per function (median of per-run ratios) |\n|---|---|---|"
+    );
+    let crates = [Variant::Plain, Variant::AnnotatedOne, Variant::Annotated]
+        .map(|variant| Generated::write(&root, &workspace, variant, n))
+        .into_iter()
+        .collect::<Result<Vec<_>, _>>()?;
+    let timings = compile::time_side_by_side(&crates.iter().collect::<Vec<_>>(), "check", runs);
+    let plain = median(timings[0].clone());
     println!("| 0 (plain) | {} | |", ms(plain));
-    for (scopes, variant) in [(1, Variant::AnnotatedOne), (3, Variant::Annotated)] {
-        let time = check_time(&root, &workspace, variant, n, runs)?;
-        let each = (time.as_secs_f64() - plain.as_secs_f64()) / n as f64;
+    for (scopes, times) in [(1, &timings[1]), (3, &timings[2])] {
+        let time = median(times.clone());
+        let each =
+            (compile::median_ratio(times, &timings[0]) - 1.0) * plain.as_secs_f64() / n as f64;
         println!("| {scopes} | {} | {:.3} ms |", ms(time), each * 1000.0);
     }
     println!();
@@ -111,13 +109,14 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!("## 1c. async functions (check, median of {runs})\n");
     println!("| N | async annotated | async plain | annotated/plain |\n|---|---|---|---|");
     for &n in sizes {
-        let annotated = check_time(&root, &workspace, Variant::AsyncAnnotated, n, runs)?;
-        let plain = check_time(&root, &workspace, Variant::AsyncPlain, n, runs)?;
+        let annotated = Generated::write(&root, &workspace, Variant::AsyncAnnotated, n)?;
+        let plain = Generated::write(&root, &workspace, Variant::AsyncPlain, n)?;
+        let timings = compile::time_side_by_side(&[&annotated, &plain], "check", runs);
         println!(
             "| {n} | {} | {} | {:.2} |",
-            ms(annotated),
-            ms(plain),
-            annotated.as_secs_f64() / plain.as_secs_f64()
+            ms(median(timings[0].clone())),
+            ms(median(timings[1].clone())),
+            compile::median_ratio(&timings[0], &timings[1])
         );
     }
     println!();
