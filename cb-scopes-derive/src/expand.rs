@@ -393,6 +393,12 @@ mod tests {
             body in prop::sample::select(&["{}", ";", "{ 1 }"][..]),
         ) {
             let item = format!("{item} {body}");
+            // The fast path, on the same tokens.
+            if let (Ok(args), Ok(item)) = (args.parse::<TokenStream>(), item.parse::<TokenStream>())
+                && let (Some(args), Some(head)) = (crate::head::args(args), crate::head::head(item))
+            {
+                let _ = requires_scope_fast(args, head);
+            }
             if let (Ok(args), Ok(item)) = (
                 syn::parse_str::<RequiresScopeArgs>(&args),
                 syn::parse_str::<FnItem>(&item),
@@ -407,6 +413,26 @@ mod tests {
                 let _ = scopes(input);
             }
         }
+    }
+
+    #[test]
+    fn the_fast_path_writes_the_function_back_with_the_bounds_after_its_head() {
+        let expand = |args: &str, item: &str| {
+            let args = crate::head::args(args.parse().unwrap()).unwrap();
+            let head = crate::head::head(item.parse().unwrap()).unwrap();
+            requires_scope_fast(args, head).map(|tokens| tokens.to_string())
+        };
+        let plain = expand("wallet:accounts:read", "fn f<S>(g: &Grant<S>) -> u8 { 1 }").unwrap();
+        assert!(
+            plain.starts_with("fn f < S > (g : & Grant < S >) -> u8 where S : :: cb_scopes :: includes :: WalletAccountsRead"),
+            "{plain}"
+        );
+        let with_own = expand("S: wallet:user:read", "fn f<S, T>() where T: Copy {}").unwrap();
+        assert!(with_own.contains("where T : Copy , S :"), "{with_own}");
+        // What the full path must report goes there.
+        assert!(expand("wallet:accounts:reed", "fn f<S>() {}").is_none());
+        assert!(expand("wallet:user:read, wallet:user:read", "fn f<S>() {}").is_none());
+        assert!(expand("wallet:user:read", "fn f<S, T>() {}").is_none());
     }
 
     #[test]
