@@ -333,8 +333,8 @@ impl Sandbox {
                 .map(|tx| LedgerEntry {
                     id: tx.id.clone(),
                     account_id: tx.account_id.clone(),
-                    kind: tx.kind.as_str(),
-                    status: tx.status.as_str(),
+                    kind: tx.kind.into(),
+                    status: tx.status.into(),
                     amount: tx.amount,
                     currency: tx.currency.clone(),
                     idem: tx.idem.clone(),

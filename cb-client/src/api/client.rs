@@ -7,8 +7,9 @@ use cb_scopes::{DeclaredScopes, Grant, ScopeSet, SendLimit, SubsetOf};
 use reqwest::Method;
 use secrecy::ExposeSecret as _;
 
-use crate::api::executor::{Call, Connection, data};
+use crate::api::executor::{Call, Connection};
 use crate::api::models::auth::AuthInfo;
+use crate::api::transport::read_data;
 use crate::auth::config::Config;
 use crate::auth::session::Session;
 use crate::error::{ApiError, Error};
@@ -77,7 +78,7 @@ impl<S: DeclaredScopes> Client<S> {
     pub async fn auth_info(&self) -> Result<AuthInfo, Error> {
         let body =
             self.api.execute(&Call::new(Method::GET, "v2/user/auth", ScopeSet::empty())).await?;
-        AuthInfo::from_data(&data::<serde_json::Value>(body)?)
+        AuthInfo::from_data(&read_data::<serde_json::Value>(&body)?)
     }
 
     /// Revokes the authorization at Coinbase and deletes its stored tokens.

@@ -212,11 +212,6 @@ pub(crate) fn resolve(base: &Url, path: &str) -> Result<Url, UnsafePath> {
 /// answers, and a send is classified by it, never by message text.
 pub(crate) const SEND_LIMIT_EXCEEDED: &str = "send_limit_exceeded";
 
-/// The `data` of an answer, typed.
-pub(crate) fn data<T: serde::de::DeserializeOwned>(body: Vec<u8>) -> Result<T, Error> {
-    transport::read_data(&body)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -3,8 +3,9 @@
 
 use futures_util::future::BoxFuture;
 
-use crate::api::executor::{Call, Connection, data};
+use crate::api::executor::{Call, Connection};
 use crate::api::models::transaction::Transaction;
+use crate::api::transport::read_data;
 use crate::error::{Error, PendingSend, Replay};
 
 /// A held send: the connection it went through and the identical request,
@@ -34,7 +35,7 @@ impl Replay for HeldSend {
 /// Makes a send, turning `two_factor_required` into a [`PendingSend`].
 pub(crate) async fn execute_send(connection: Connection, call: Call) -> Result<Transaction, Error> {
     match connection.execute(&call).await {
-        Ok(body) => data(body),
+        Ok(body) => read_data(&body),
         Err(error) if error.api_error_id() == Some("two_factor_required") => {
             Err(Error::TwoFactorRequired(PendingSend::new(HeldSend { connection, call })))
         }

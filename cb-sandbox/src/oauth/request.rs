@@ -213,10 +213,10 @@ fn send_limit(params: &Params) -> Result<SendLimit, AuthorizeError> {
         .filter(|currency| is_fiat(currency))
         .ok_or_else(|| AuthorizeError::new("Invalid currency for meta[send_limit_currency]"))?;
     let period = match one("meta[send_limit_period]")? {
-        Some("day") => LimitPeriod::Day,
-        None | Some("month") => LimitPeriod::Month,
-        Some("year") => LimitPeriod::Year,
-        Some(_) => return Err(AuthorizeError::new("Invalid period for meta[send_limit_period]")),
+        None => LimitPeriod::Month,
+        Some(period) => period
+            .parse()
+            .map_err(|_| AuthorizeError::new("Invalid period for meta[send_limit_period]"))?,
     };
     Ok(SendLimit { amount, currency: currency.to_owned(), period })
 }

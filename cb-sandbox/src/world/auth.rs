@@ -25,28 +25,23 @@ pub(crate) struct SendLimit {
 }
 
 /// The window a send limit counts over.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    serde::Serialize,
+    strum::IntoStaticStr,
+    strum::Display,
+    strum::EnumString,
+)]
+#[serde(into = "&'static str")]
+#[strum(serialize_all = "snake_case")]
 pub(crate) enum LimitPeriod {
     Day,
     Month,
     Year,
-}
-
-impl LimitPeriod {
-    pub(crate) const fn as_str(self) -> &'static str {
-        match self {
-            LimitPeriod::Day => "day",
-            LimitPeriod::Month => "month",
-            LimitPeriod::Year => "year",
-        }
-    }
-}
-
-impl std::fmt::Display for LimitPeriod {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
 }
 
 /// What one user granted one client.

@@ -74,8 +74,9 @@ pub(crate) struct Address {
 }
 
 /// What a transaction is, as Coinbase's `type` spells it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, strum::IntoStaticStr)]
+#[serde(into = "&'static str")]
+#[strum(serialize_all = "snake_case")]
 pub(crate) enum TransactionKind {
     Send,
     Receive,
@@ -87,43 +88,20 @@ pub(crate) enum TransactionKind {
     FiatWithdrawal,
 }
 
-impl TransactionKind {
-    pub(crate) const fn as_str(self) -> &'static str {
-        match self {
-            TransactionKind::Send => "send",
-            TransactionKind::Receive => "receive",
-            TransactionKind::Transfer => "transfer",
-            TransactionKind::Request => "request",
-            TransactionKind::Buy => "buy",
-            TransactionKind::Sell => "sell",
-            TransactionKind::FiatDeposit => "fiat_deposit",
-            TransactionKind::FiatWithdrawal => "fiat_withdrawal",
-        }
-    }
-}
-
 /// Where a transaction stands.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, strum::IntoStaticStr)]
+#[serde(into = "&'static str")]
+#[strum(serialize_all = "snake_case")]
 pub(crate) enum TransactionStatus {
     Pending,
     Completed,
     Canceled,
 }
 
-impl TransactionStatus {
-    pub(crate) const fn as_str(self) -> &'static str {
-        match self {
-            TransactionStatus::Pending => "pending",
-            TransactionStatus::Completed => "completed",
-            TransactionStatus::Canceled => "canceled",
-        }
-    }
-}
-
 /// Where a trade stands: placed without a commit, or done.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, strum::IntoStaticStr)]
+#[serde(into = "&'static str")]
+#[strum(serialize_all = "snake_case")]
 pub(crate) enum TradeStatus {
     Created,
     Completed,
@@ -212,8 +190,9 @@ impl TradeKind {
 }
 
 /// What pays for buys and receives sells, as Coinbase's `type` spells it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, strum::IntoStaticStr)]
+#[serde(into = "&'static str")]
+#[strum(serialize_all = "snake_case")]
 pub(crate) enum PaymentMethodKind {
     FiatAccount,
     AchBankAccount,
@@ -283,6 +262,19 @@ impl NewTransaction {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn kinds_and_statuses_are_spelled_as_coinbase_spells_them() {
+        let json = |value: serde_json::Value| value.as_str().unwrap_or_default().to_owned();
+        assert_eq!(json(serde_json::json!(TransactionKind::FiatDeposit)), "fiat_deposit");
+        assert_eq!(json(serde_json::json!(TransactionStatus::Canceled)), "canceled");
+        assert_eq!(json(serde_json::json!(TradeStatus::Created)), "created");
+        assert_eq!(json(serde_json::json!(PaymentMethodKind::AchBankAccount)), "ach_bank_account");
+        assert_eq!(<&str>::from(TransactionKind::Send), "send");
+        let period: crate::world::auth::LimitPeriod = "year".parse().unwrap();
+        assert_eq!(period.to_string(), "year");
+        assert!("Year".parse::<crate::world::auth::LimitPeriod>().is_err());
+    }
 
     #[test]
     fn conversions_use_the_fixed_prices() {

@@ -14,9 +14,10 @@ use reqwest::Method;
 use serde::de::DeserializeOwned;
 
 use crate::api::client::Client;
-use crate::api::executor::{Call, data};
+use crate::api::executor::Call;
 use crate::api::list::List;
 use crate::api::models::transaction::Transaction;
+use crate::api::transport::read_data;
 use crate::api::two_factor;
 use crate::error::Error;
 
@@ -53,6 +54,14 @@ macro_rules! scope_doc {
 /// with its method's name, for the test that checks them against the
 /// scopes the attribute registered.
 macro_rules! endpoints {
+    // One endpoint's value, for its method's body and for `ENDPOINTS`.
+    (@endpoint $method:ident $route:literal $($scope:tt)*) => {
+        $crate::api::endpoints::Endpoint {
+            method: ::reqwest::Method::$method,
+            route: $route,
+            needed: ::cb_scopes::__private::scope_list(stringify!($($scope)*)),
+        }
+    };
     ($(
         $(#[doc = $doc:literal])*
         #[endpoint($method:ident $route:literal $(, $($scope:tt)+)?)]
@@ -82,11 +91,8 @@ macro_rules! endpoints {
             #[doc = " ```"]
             $(#[::cb_scopes::requires_scope(S: $($scope)+)])?
             pub $($head)+ ($($params)*) -> $ret {
-                const ENDPOINT: $crate::api::endpoints::Endpoint = $crate::api::endpoints::Endpoint {
-                    method: ::reqwest::Method::$method,
-                    route: $route,
-                    needed: ::cb_scopes::__private::scope_list(stringify!($($($scope)+)?)),
-                };
+                const ENDPOINT: $crate::api::endpoints::Endpoint =
+                    endpoints!(@endpoint $method $route $($($scope)+)?);
                 $body
             }
         )*}
@@ -94,11 +100,7 @@ macro_rules! endpoints {
         #[cfg(test)]
         pub(super) const ENDPOINTS: &[(&str, $crate::api::endpoints::Endpoint)] = &[$((
             stringify!($($head)+),
-            $crate::api::endpoints::Endpoint {
-                method: ::reqwest::Method::$method,
-                route: $route,
-                needed: ::cb_scopes::__private::scope_list(stringify!($($($scope)+)?)),
-            },
+            endpoints!(@endpoint $method $route $($($scope)+)?),
         )),*];
     };
 }
@@ -150,7 +152,7 @@ const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'.').remove(b'
 impl<S> Client<S> {
     /// Makes the call and reads its `data`.
     async fn fetch<T: DeserializeOwned>(&self, call: Call) -> Result<T, Error> {
-        data(self.api.execute(&call).await?)
+        read_data(&self.api.execute(&call).await?)
     }
 
     /// Makes the call, whose answer has no content.
