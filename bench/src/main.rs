@@ -43,9 +43,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     println!("## 1. Compile time after touching the crate (median of {runs})\n");
     println!(
-        "| N | command | annotated | instrument | plain | annotated/plain | annotated/instrument |"
+        "| N | command | annotated | identity | instrument | plain | annotated/plain | identity/plain | annotated/instrument |"
     );
-    println!("|---|---|---|---|---|---|---|");
+    println!("|---|---|---|---|---|---|---|---|---|");
     let mut check_ratios = Vec::new();
     let mut versus_instrument = Vec::new();
     let mut annotated_check = std::collections::BTreeMap::new();
@@ -58,17 +58,19 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             let timings =
                 compile::time_side_by_side(&crates.iter().collect::<Vec<_>>(), command, runs);
             let times: Vec<Duration> = timings.iter().map(|t| median(t.clone())).collect();
-            let (annotated, instrument, plain) = (times[0], times[1], times[2]);
-            let over_plain = compile::median_ratio(&timings[0], &timings[2]);
-            let over_instrument = compile::median_ratio(&timings[0], &timings[1]);
+            let (annotated, identity, instrument, plain) = (times[0], times[1], times[2], times[3]);
+            let over_plain = compile::median_ratio(&timings[0], &timings[3]);
+            let identity_over_plain = compile::median_ratio(&timings[1], &timings[3]);
+            let over_instrument = compile::median_ratio(&timings[0], &timings[2]);
             if command == "check" {
                 check_ratios.push(over_plain);
                 annotated_check.insert(n, annotated);
             }
             versus_instrument.push(over_instrument);
             println!(
-                "| {n} | {command} | {} | {} | {} | {over_plain:.2} | {over_instrument:.2} |",
+                "| {n} | {command} | {} | {} | {} | {} | {over_plain:.2} | {identity_over_plain:.2} | {over_instrument:.2} |",
                 ms(annotated),
+                ms(identity),
                 ms(instrument),
                 ms(plain)
             );

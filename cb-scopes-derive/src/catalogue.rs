@@ -97,6 +97,13 @@ impl ScopeDef {
     }
 }
 
+/// The Rust name of the scope at `index`, made once per compilation: the
+/// fast path of `#[requires_scope]` writes one per bound.
+pub(crate) fn rust_name_of(index: usize) -> &'static str {
+    static NAMES: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
+    &NAMES.get_or_init(|| CATALOGUE.iter().map(ScopeDef::rust_name).collect())[index]
+}
+
 /// The catalogue index of the scope spelled `wire`, if there is one.
 pub(crate) fn position(wire: &str) -> Option<usize> {
     CATALOGUE.iter().position(|scope| scope.wire == wire)

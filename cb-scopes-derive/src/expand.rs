@@ -209,47 +209,6 @@ fn bounds(runtime: &RuntimeCrate, param: &Ident, scopes: &[(usize, &ScopeToken)]
     bounds
 }
 
-/// `#[requires_scope]` on the fast path (see `head`): plain scopes that all
-/// resolve, a parameter that is named or evident, and the function written
-/// back from its own tokens with the bounds after them. `None` when the
-/// input needs the full path's checks and diagnostics.
-pub(crate) fn requires_scope_fast(
-    args: crate::head::Args,
-    head: crate::head::Head,
-) -> Option<TokenStream> {
-    let mut indices = Vec::with_capacity(args.scopes.len());
-    for scope in &args.scopes {
-        let index = crate::catalogue::position(&scope.text)?;
-        if indices.iter().any(|(seen, _)| *seen == index) || CATALOGUE[index].deprecated {
-            return None;
-        }
-        indices.push((index, scope));
-    }
-    let param = match args.param {
-        Some(param) => param,
-        None => match head.type_params.as_slice() {
-            [only] => only.clone(),
-            _ => return None,
-        },
-    };
-    let runtime = RuntimeCrate::find();
-    let bounds = bounds(&runtime, &param, &indices);
-    let where_clause = match head.where_clause {
-        None => quote!(where #bounds),
-        Some(true) => bounds,
-        Some(false) => quote!(, #bounds),
-    };
-    let body = with_registration(
-        &runtime,
-        &head.ident,
-        &TokenStream::from(head.body),
-        &indices,
-        TokenStream::new(),
-    );
-    let tokens = head.tokens;
-    Some(quote!(#tokens #where_clause #body))
-}
-
 /// The body with the function's registration for the least-privilege audit
 /// as its first statement: a `static` in a link section, so calling the
 /// function runs nothing new. It is spliced in only with the `audit`
@@ -394,10 +353,8 @@ mod tests {
         ) {
             let item = format!("{item} {body}");
             // The fast path, on the same tokens.
-            if let (Ok(args), Ok(item)) = (args.parse::<TokenStream>(), item.parse::<TokenStream>())
-                && let (Some(args), Some(head)) = (crate::head::args(args), crate::head::head(item))
-            {
-                let _ = requires_scope_fast(args, head);
+            if let (Ok(args), Ok(item)) = (args.parse::<TokenStream>(), item.parse::<TokenStream>()) {
+                let _ = crate::fast_path::requires_scope(args, item);
             }
             if let (Ok(args), Ok(item)) = (
                 syn::parse_str::<RequiresScopeArgs>(&args),
@@ -413,26 +370,6 @@ mod tests {
                 let _ = scopes(input);
             }
         }
-    }
-
-    #[test]
-    fn the_fast_path_writes_the_function_back_with_the_bounds_after_its_head() {
-        let expand = |args: &str, item: &str| {
-            let args = crate::head::args(args.parse().unwrap()).unwrap();
-            let head = crate::head::head(item.parse().unwrap()).unwrap();
-            requires_scope_fast(args, head).map(|tokens| tokens.to_string())
-        };
-        let plain = expand("wallet:accounts:read", "fn f<S>(g: &Grant<S>) -> u8 { 1 }").unwrap();
-        assert!(
-            plain.starts_with("fn f < S > (g : & Grant < S >) -> u8 where S : :: cb_scopes :: includes :: WalletAccountsRead"),
-            "{plain}"
-        );
-        let with_own = expand("S: wallet:user:read", "fn f<S, T>() where T: Copy {}").unwrap();
-        assert!(with_own.contains("where T : Copy , S :"), "{with_own}");
-        // What the full path must report goes there.
-        assert!(expand("wallet:accounts:reed", "fn f<S>() {}").is_none());
-        assert!(expand("wallet:user:read, wallet:user:read", "fn f<S>() {}").is_none());
-        assert!(expand("wallet:user:read", "fn f<S, T>() {}").is_none());
     }
 
     #[test]

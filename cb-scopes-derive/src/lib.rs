@@ -5,7 +5,9 @@
 //! examples. This crate is split by phase, as a compiler is: `parse` reads the
 //! input into syntax trees without judging it, `validate` checks scopes and
 //! send limits against the catalogue and collects every error, and `expand`
-//! writes the code. The scope catalogue itself lives in `catalogue`; the
+//! writes the code. `#[requires_scope]` takes a fast path (`fast_path`) for
+//! the common case and goes through the phases only for the rest. The
+//! scope catalogue itself lives in `catalogue`; the
 //! runtime crate's own catalogue items (the `Scope` enum, the marker traits
 //! and the canonical set) come from `catalogue_items`.
 
@@ -14,7 +16,7 @@
 mod catalogue;
 mod catalogue_items;
 mod expand;
-mod head;
+mod fast_path;
 mod krate;
 mod parse;
 mod scope_token;
@@ -33,14 +35,14 @@ pub fn scopes(input: TokenStream) -> TokenStream {
 /// for the documentation.
 #[proc_macro_attribute]
 pub fn requires_scope(args: TokenStream, item: TokenStream) -> TokenStream {
+    // Unit tests run the fast path on `proc_macro2` (see `fast_path`).
+    #[cfg(not(test))]
+    let (args, item) = match fast_path::requires_scope(args, item) {
+        Ok(expanded) => return expanded,
+        Err(given_back) => given_back,
+    };
     let item_tokens = proc_macro2::TokenStream::from(item);
     let args = proc_macro2::TokenStream::from(args);
-    if let (Some(fast_args), Some(fast_head)) =
-        (head::args(args.clone()), head::head(item_tokens.clone()))
-        && let Some(expanded) = expand::requires_scope_fast(fast_args, fast_head)
-    {
-        return expanded.into();
-    }
     let item = match parse::FnItem::parse_head_only(item_tokens.clone()) {
         Ok(item) => item,
         Err(_) => {

@@ -68,11 +68,6 @@ fn expected_scope(span: Span) -> syn::Error {
 }
 
 impl ScopeToken {
-    /// A scope read by the fast path: its joined text and its tokens.
-    pub(crate) fn from_parts(text: String, tokens: TokenStream) -> Self {
-        ScopeToken { text, tokens }
-    }
-
     /// The span of the scope's first token, for generated code that must point
     /// at a single place in the user's source.
     pub(crate) fn span(&self) -> Span {
