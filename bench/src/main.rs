@@ -1,7 +1,8 @@
 //! `cargo run -p cb-bench --release`: every figure of BENCHMARKS.md, in one
 //! run. Ratios of medians, never bare times alone: machines are noisy.
 //!
-//! `-- --quick` runs smaller sizes, to check that the benchmark works.
+//! `-- --quick` runs smaller sizes, to check that the benchmark works;
+//! `-- --only compile` or `-- --only runtime` runs one half.
 
 mod compile;
 mod runtime;
@@ -21,13 +22,25 @@ fn ms(duration: Duration) -> String {
     format!("{:.1} ms", duration.as_secs_f64() * 1000.0)
 }
 
+fn micros(duration: Duration) -> String {
+    format!("{:.1} µs", duration.as_secs_f64() * 1e6)
+}
+
 fn verdict(ok: bool) -> &'static str {
     if ok { "met" } else { "MISSED" }
 }
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let quick = std::env::args().any(|arg| arg == "--quick");
+    let args: Vec<String> = std::env::args().collect();
+    let quick = args.iter().any(|arg| arg == "--quick");
+    let only = args.iter().position(|arg| arg == "--only").and_then(|at| args.get(at + 1));
+    let (compile, runtime) = match only.map(String::as_str) {
+        None => (true, true),
+        Some("compile") => (true, false),
+        Some("runtime") => (false, true),
+        Some(other) => return Err(format!("--only takes compile or runtime, not {other}").into()),
+    };
     let started = Instant::now();
     let workspace = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..").canonicalize()?;
     let root = workspace.join("target/bench-gen");
@@ -41,6 +54,25 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         std::thread::available_parallelism()?.get()
     );
 
+    if compile {
+        compile_figures(&root, &workspace, runs, sizes, scaling)?;
+    }
+    if runtime {
+        runtime_figures(quick).await?;
+    }
+    println!("\ntotal benchmark time: {:.0} s", started.elapsed().as_secs_f64());
+    Ok(())
+}
+
+/// Tables 1, 1b, 1c, 2 and 7: what the attribute costs at compile time, and
+/// that it costs nothing at run time.
+fn compile_figures(
+    root: &std::path::Path,
+    workspace: &std::path::Path,
+    runs: usize,
+    sizes: &[usize],
+    scaling: &[usize],
+) -> Result<(), Box<dyn std::error::Error>> {
     println!("## 1. Compile time after touching the crate (median of {runs})\n");
     println!(
         "| N | command | annotated | identity | instrument | plain | annotated/plain | identity/plain | annotated/instrument |"
@@ -52,7 +84,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     for &n in sizes {
         let crates: Vec<Generated> = Variant::ALL
             .iter()
-            .map(|&v| Generated::write(&root, &workspace, v, n))
+            .map(|&v| Generated::write(root, workspace, v, n))
             .collect::<Result<_, _>>()?;
         for command in ["check", "build"] {
             let timings =
@@ -94,7 +126,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         "| scopes per function | check | over plain, per function (median of per-run ratios) |\n|---|---|---|"
     );
     let crates = [Variant::Plain, Variant::AnnotatedOne, Variant::Annotated]
-        .map(|variant| Generated::write(&root, &workspace, variant, n))
+        .map(|variant| Generated::write(root, workspace, variant, n))
         .into_iter()
         .collect::<Result<Vec<_>, _>>()?;
     let timings = compile::time_side_by_side(&crates.iter().collect::<Vec<_>>(), "check", runs);
@@ -111,8 +143,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!("## 1c. async functions (check, median of {runs})\n");
     println!("| N | async annotated | async plain | annotated/plain |\n|---|---|---|---|");
     for &n in sizes {
-        let annotated = Generated::write(&root, &workspace, Variant::AsyncAnnotated, n)?;
-        let plain = Generated::write(&root, &workspace, Variant::AsyncPlain, n)?;
+        let annotated = Generated::write(root, workspace, Variant::AsyncAnnotated, n)?;
+        let plain = Generated::write(root, workspace, Variant::AsyncPlain, n)?;
         let timings = compile::time_side_by_side(&[&annotated, &plain], "check", runs);
         println!(
             "| {n} | {} | {} | {:.2} |",
@@ -125,9 +157,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     println!("## 2. Zero run-time cost\n");
     let n = sizes[0];
-    let annotated =
-        Generated::write(&root, &workspace, Variant::Annotated, n)?.release_disassembly();
-    let plain = Generated::write(&root, &workspace, Variant::Plain, n)?.release_disassembly();
+    let annotated = Generated::write(root, workspace, Variant::Annotated, n)?.release_disassembly();
+    let plain = Generated::write(root, workspace, Variant::Plain, n)?.release_disassembly();
     let functions = annotated.lines().filter(|line| line.ends_with(':')).count();
     let identical = annotated == plain && functions > 0;
     println!(
@@ -140,29 +171,62 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         size_of::<cb_scopes::Grant<cb_scopes::scopes!(wallet:accounts:read)>>()
     );
 
-    println!("## 3. Client overhead: client.accounts() vs bare reqwest, same headers\n");
-    let (batches, per_batch) = if quick { (2, 50) } else { (10, 200) };
-    let (typed, raw) = runtime::client_overhead(batches, per_batch).await;
+    println!("## 7. Scaling of `cargo check` with N (annotated)\n");
+    println!("| N | check | per function |\n|---|---|---|");
+    let mut per_function = Vec::new();
+    for &n in scaling {
+        let time = match annotated_check.get(&n) {
+            Some(time) => *time,
+            None => Generated::write(root, workspace, Variant::Annotated, n)?.time("check", runs),
+        };
+        let each = time / n as u32;
+        per_function.push(each.as_secs_f64());
+        println!("| {n} | {} | {:.3} ms |", ms(time), each.as_secs_f64() * 1000.0);
+    }
+    // Linear growth keeps the time per function flat (a fixed start-up cost
+    // makes it fall); quadratic growth would double it with each doubling.
+    let first = per_function.first().copied().unwrap_or(1.0);
+    let last = per_function.last().copied().unwrap_or(1.0);
+    println!(
+        "\nper-function time at the largest N / at the smallest: {:.2} (linear if <= 1.5: {})",
+        last / first,
+        verdict(last / first <= 1.5)
+    );
+
+    Ok(())
+}
+
+/// Tables 3 to 6: the client against the sandbox, and the token stores.
+async fn runtime_figures(quick: bool) -> Result<(), Box<dyn std::error::Error>> {
+    println!("## 3. Client overhead: client.accounts() vs the same request by hand\n");
+    let (blocks, per_block) = if quick { (2, 50) } else { (10, 300) };
+    let [typed, by_hand, undecoded] = runtime::client_overhead(blocks, per_block).await;
     println!("| | requests/s | p50 | p99 |\n|---|---|---|---|");
-    for (name, latencies) in [("cb-client", &typed), ("bare reqwest", &raw)] {
+    for (name, latencies) in [
+        ("cb-client", &typed),
+        ("by hand: reqwest + serde_json into the same types", &by_hand),
+        ("by hand, body left undecoded", &undecoded),
+    ] {
         println!(
             "| {name} | {:.0} | {} | {} |",
             latencies.requests_per_second(),
-            ms(latencies.percentile(0.5)),
-            ms(latencies.percentile(0.99))
+            micros(latencies.percentile(0.5)),
+            micros(latencies.percentile(0.99))
         );
     }
-    let overhead = runtime::batch_ratio(&typed, &raw, per_batch);
+    let overhead = runtime::block_ratio(&typed, &by_hand, per_block);
+    let over_undecoded = runtime::block_ratio(&typed, &undecoded, per_block);
     println!(
-        "\ncost per request, cb-client/bare (median over {batches} alternating batches of each \
-         batch's median): {overhead:.2} (target <= 1.05: {})",
+        "\ncost per request (median over {blocks} blocks of {per_block} interleaved requests of \
+         each block's median), cb-client / by hand: {overhead:.3} (target <= 1.05: {}); \
+         cb-client / undecoded: {over_undecoded:.3}",
         verdict(overhead <= 1.05)
     );
-    let (typed_allocations, raw_allocations) =
+    let [typed_allocations, by_hand_allocations, undecoded_allocations] =
         runtime::allocations_per_request(if quick { 50 } else { 1000 }).await;
     println!(
         "allocations per request on the requesting thread: cb-client {typed_allocations:.1}, \
-         bare reqwest {raw_allocations:.1}\n"
+         by hand {by_hand_allocations:.1}, undecoded {undecoded_allocations:.1}\n"
     );
 
     println!("## 4. Refresh under load\n");
@@ -204,28 +268,5 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         Err(_) => println!("PgStore: not measured (set DATABASE_URL)\n"),
     }
 
-    println!("## 7. Scaling of `cargo check` with N (annotated)\n");
-    println!("| N | check | per function |\n|---|---|---|");
-    let mut per_function = Vec::new();
-    for &n in scaling {
-        let time = match annotated_check.get(&n) {
-            Some(time) => *time,
-            None => Generated::write(&root, &workspace, Variant::Annotated, n)?.time("check", runs),
-        };
-        let each = time / n as u32;
-        per_function.push(each.as_secs_f64());
-        println!("| {n} | {} | {:.3} ms |", ms(time), each.as_secs_f64() * 1000.0);
-    }
-    // Linear growth keeps the time per function flat (a fixed start-up cost
-    // makes it fall); quadratic growth would double it with each doubling.
-    let first = per_function.first().copied().unwrap_or(1.0);
-    let last = per_function.last().copied().unwrap_or(1.0);
-    println!(
-        "\nper-function time at the largest N / at the smallest: {:.2} (linear if <= 1.5: {})",
-        last / first,
-        verdict(last / first <= 1.5)
-    );
-
-    println!("\ntotal benchmark time: {:.0} s", started.elapsed().as_secs_f64());
     Ok(())
 }

@@ -63,58 +63,91 @@ impl Latencies {
     }
 }
 
-/// `client.accounts()` against the same request made with bare reqwest and
-/// the same headers, in alternating batches so that drift hits both.
-pub(crate) async fn client_overhead(batches: usize, per_batch: usize) -> (Latencies, Latencies) {
+/// The reqwest client that hand-written code would use: cb-client's own
+/// settings (timeouts, no redirects, a user agent), so that the comparison
+/// is of the work done per request and not of the configuration.
+fn hand_written_http() -> reqwest::Client {
+    reqwest::Client::builder()
+        .connect_timeout(Duration::from_secs(10))
+        .timeout(Duration::from_secs(30))
+        .redirect(reqwest::redirect::Policy::none())
+        .user_agent("cb-client/0.1.0")
+        .build()
+        .expect("a reqwest client")
+}
+
+/// What hand-written code reads from `GET /v2/accounts`.
+#[derive(serde::Deserialize)]
+struct Accounts {
+    data: Vec<cb_client::models::Account>,
+}
+
+/// One `GET /v2/accounts` made without cb-client, with its headers; the
+/// accounts decoded into cb-client's own types when `decode` is set.
+async fn by_hand(http: &reqwest::Client, url: &str, token: &str, decode: bool) {
+    let response = http
+        .get(url)
+        .bearer_auth(token)
+        .header("CB-VERSION", cb_client::CB_VERSION)
+        .header("Accept", "application/json")
+        .send()
+        .await
+        .expect("a response");
+    let body = response.bytes().await.expect("a body");
+    if decode {
+        let accounts: Accounts = serde_json::from_slice(&body).expect("accounts");
+        std::hint::black_box(accounts.data);
+    } else {
+        std::hint::black_box(body);
+    }
+}
+
+/// Per-request latencies of `client.accounts().page()`, of the same
+/// request written by hand with the same reqwest settings and headers and
+/// decoded into the same types, and of that request left undecoded. The
+/// three are interleaved request by request, each block of `per_block`
+/// rounds starting with the next one, so that drift and ordering hit all
+/// three alike.
+pub(crate) async fn client_overhead(blocks: usize, per_block: usize) -> [Latencies; 3] {
     let Setup { sandbox, client, store } = setup().await;
     let token =
         store.load("bench-user").await.ok().flatten().expect("stored tokens").record.access_token;
-    let bare = reqwest::Client::new();
+    let token = token.expose_secret();
+    let http = hand_written_http();
     let url = format!("{}v2/accounts", sandbox.base_url());
-    let mut typed = Latencies { per_request: Vec::new(), elapsed: Duration::ZERO };
-    let mut raw = Latencies { per_request: Vec::new(), elapsed: Duration::ZERO };
-    // Warm both paths up: connections, caches.
+    let mut ways = [(); 3].map(|()| Latencies { per_request: Vec::new(), elapsed: Duration::ZERO });
+    // Warm every path up: connections, caches.
     for _ in 0..50 {
         client.accounts().page().await.expect("accounts");
+        by_hand(&http, &url, token, true).await;
     }
-    for _ in 0..batches {
-        let started = Instant::now();
-        for _ in 0..per_batch {
-            let one = Instant::now();
-            client.accounts().page().await.expect("accounts");
-            typed.per_request.push(one.elapsed());
+    for round in 0..blocks * per_block {
+        for offset in 0..3 {
+            let way = (round / per_block + offset) % 3;
+            let started = Instant::now();
+            match way {
+                0 => drop(client.accounts().page().await.expect("accounts")),
+                1 => by_hand(&http, &url, token, true).await,
+                _ => by_hand(&http, &url, token, false).await,
+            }
+            let elapsed = started.elapsed();
+            ways[way].per_request.push(elapsed);
+            ways[way].elapsed += elapsed;
         }
-        typed.elapsed += started.elapsed();
-
-        let started = Instant::now();
-        for _ in 0..per_batch {
-            let one = Instant::now();
-            let response = bare
-                .get(&url)
-                .bearer_auth(token.expose_secret())
-                .header("CB-VERSION", cb_client::CB_VERSION)
-                .header("Accept", "application/json")
-                .send()
-                .await
-                .expect("a response");
-            let body = response.bytes().await.expect("a body");
-            std::hint::black_box(body);
-            raw.per_request.push(one.elapsed());
-        }
-        raw.elapsed += started.elapsed();
     }
-    (typed, raw)
+    ways
 }
 
-/// The median, over alternating batches, of the ratio of the median
-/// request's time in each: cb-client over bare reqwest.
-pub(crate) fn batch_ratio(typed: &Latencies, raw: &Latencies, per_batch: usize) -> f64 {
-    let ratios: Vec<f64> = typed
+/// The median, over blocks of interleaved requests, of the ratio of the
+/// median request's time in each: `numerator` over `denominator`.
+pub(crate) fn block_ratio(numerator: &Latencies, denominator: &Latencies, per_block: usize) -> f64 {
+    let ratios: Vec<f64> = numerator
         .per_request
-        .chunks(per_batch)
-        .zip(raw.per_request.chunks(per_batch))
-        .map(|(typed, raw)| {
-            median(typed.to_vec()).as_secs_f64() / median(raw.to_vec()).as_secs_f64().max(1e-9)
+        .chunks(per_block)
+        .zip(denominator.per_request.chunks(per_block))
+        .map(|(numerator, denominator)| {
+            median(numerator.to_vec()).as_secs_f64()
+                / median(denominator.to_vec()).as_secs_f64().max(1e-9)
         })
         .collect();
     let mut sorted = ratios;
@@ -122,17 +155,17 @@ pub(crate) fn batch_ratio(typed: &Latencies, raw: &Latencies, per_batch: usize) 
     sorted.get(sorted.len() / 2).copied().unwrap_or(f64::NAN)
 }
 
-/// Allocations per request on the thread that makes it, cb-client's
-/// `accounts().page()` and the bare request, each `requests` times. Both
-/// run on a current-thread runtime of their own, so that their connection
-/// tasks are counted with them and the sandbox's work is not.
-pub(crate) async fn allocations_per_request(requests: u64) -> (f64, f64) {
+/// Allocations per request on the thread that makes it, for the three
+/// ways of [`client_overhead`], each `requests` times. They run on a
+/// current-thread runtime of their own, so that their connection tasks are
+/// counted with them and the sandbox's work is not.
+pub(crate) async fn allocations_per_request(requests: u64) -> [f64; 3] {
     let Setup { sandbox, store, .. } = setup().await;
     let base = sandbox.base_url().to_string();
     let counted = tokio::task::spawn_blocking(move || {
         let runtime =
             tokio::runtime::Builder::new_current_thread().enable_all().build().expect("a runtime");
-        let (client, bare, url, token) = runtime.block_on(async {
+        let (client, http, url, token) = runtime.block_on(async {
             let oauth = OAuthClient::builder(CLIENT_ID, CLIENT_SECRET, REDIRECT_URI)
                 .sandbox(base.as_str())
                 .shared_store(store.clone())
@@ -141,47 +174,35 @@ pub(crate) async fn allocations_per_request(requests: u64) -> (f64, f64) {
             let client = oauth.restore::<Bench>("bench-user").await.expect("stored tokens");
             let token = store.load("bench-user").await.ok().flatten().expect("tokens");
             let token = token.record.access_token.expose_secret().to_owned();
-            (client, reqwest::Client::new(), format!("{base}v2/accounts"), token)
+            (client, hand_written_http(), format!("{base}v2/accounts"), token)
         });
-        let bare_request = || async {
-            let response = bare
-                .get(&url)
-                .bearer_auth(&token)
-                .header("CB-VERSION", cb_client::CB_VERSION)
-                .header("Accept", "application/json")
-                .send()
-                .await
-                .expect("a response");
-            std::hint::black_box(response.bytes().await.expect("a body"));
-        };
         // Warm up: connections, the session's token.
         runtime.block_on(async {
             for _ in 0..20 {
                 client.accounts().page().await.expect("accounts");
-                bare_request().await;
+                by_hand(&http, &url, &token, true).await;
             }
         });
-        let typed = allocation_counter::measure(|| {
-            runtime.block_on(async {
-                for _ in 0..requests {
-                    client.accounts().page().await.expect("accounts");
-                }
-            });
-        });
-        let raw = allocation_counter::measure(|| {
-            runtime.block_on(async {
-                for _ in 0..requests {
-                    bare_request().await;
-                }
-            });
-        });
-        (typed.count_total, raw.count_total)
+        let count = |way: usize| {
+            allocation_counter::measure(|| {
+                runtime.block_on(async {
+                    for _ in 0..requests {
+                        match way {
+                            0 => drop(client.accounts().page().await.expect("accounts")),
+                            1 => by_hand(&http, &url, &token, true).await,
+                            _ => by_hand(&http, &url, &token, false).await,
+                        }
+                    }
+                });
+            })
+            .count_total
+        };
+        [count(0), count(1), count(2)]
     })
     .await
     .expect("the measuring thread");
     drop(sandbox);
-    let per = |count: u64| count as f64 / requests as f64;
-    (per(counted.0), per(counted.1))
+    counted.map(|count| count as f64 / requests as f64)
 }
 
 /// `tasks` concurrent calls on an expired token: the refreshes the sandbox

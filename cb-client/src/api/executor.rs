@@ -200,7 +200,11 @@ pub(crate) fn resolve(base: &Url, path: &str) -> Result<Url, UnsafePath> {
         }
     }
     let url = base.join(path).map_err(|_| UnsafePath::OffBase)?;
-    let inside = url.origin() == base.origin()
+    // The origin, compared part by part: `Url::origin` would copy the host
+    // twice per request. The base is http or https (the builder checks).
+    let inside = url.scheme() == base.scheme()
+        && url.host_str() == base.host_str()
+        && url.port_or_known_default() == base.port_or_known_default()
         && url.path().starts_with(base.path())
         && url.username().is_empty()
         && url.password().is_none();

@@ -113,7 +113,7 @@ impl<T: DeserializeOwned + Send + 'static> List<T> {
     /// As any request.
     pub async fn page(self) -> Result<Page<T>, Error> {
         let path = self.first_path();
-        fetch(&self.api, &self.call, path).await
+        fetch(&self.api, Call { path, ..self.call }).await
     }
 
     /// Every item, page by page, following `next_uri` until Coinbase says
@@ -185,19 +185,16 @@ impl Pages {
             }
             Err(_) => {}
         }
-        Some(fetch::<T>(&self.api, &self.call, path).await.map(|page| {
+        let call = Call { path, ..self.call.clone() };
+        Some(fetch::<T>(&self.api, call).await.map(|page| {
             self.next = page.next_uri;
             page.items
         }))
     }
 }
 
-async fn fetch<T: DeserializeOwned>(
-    api: &Connection,
-    call: &Call,
-    path: String,
-) -> Result<Page<T>, Error> {
-    let call = Call { path, ..call.clone() };
+/// One page: `call` is the list's, with the page's path.
+async fn fetch<T: DeserializeOwned>(api: &Connection, call: Call) -> Result<Page<T>, Error> {
     let body = api.execute(&call).await?;
     let envelope = read_envelope::<Vec<T>>(&body)?;
     let (next_uri, previous_uri) = match envelope.pagination {

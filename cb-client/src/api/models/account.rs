@@ -1,5 +1,8 @@
 //! Accounts (wallets) and their addresses.
 
+use std::fmt;
+
+use serde::de::{self, MapAccess, Visitor};
 use serde::{Deserialize, Deserializer};
 use time::OffsetDateTime;
 
@@ -56,16 +59,51 @@ pub struct Account {
     pub updated_at: Option<OffsetDateTime>,
 }
 
+/// The currency's code, from either shape Coinbase sends: read in one
+/// pass, without buffering the value to try one shape after the other.
 fn currency_code<'de, D: Deserializer<'de>>(deserializer: D) -> Result<String, D::Error> {
+    /// The one key of a currency object that is kept.
     #[derive(Deserialize)]
-    #[serde(untagged)]
-    enum Currency {
-        Code(String),
-        Object { code: String },
+    #[serde(field_identifier, rename_all = "lowercase")]
+    enum Key {
+        Code,
+        #[serde(other)]
+        Other,
     }
-    Ok(match Currency::deserialize(deserializer)? {
-        Currency::Code(code) | Currency::Object { code } => code,
-    })
+
+    struct CodeOrObject;
+
+    impl<'de> Visitor<'de> for CodeOrObject {
+        type Value = String;
+
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("a currency code, or a currency object with a `code`")
+        }
+
+        fn visit_str<E: de::Error>(self, code: &str) -> Result<String, E> {
+            Ok(code.to_owned())
+        }
+
+        fn visit_string<E: de::Error>(self, code: String) -> Result<String, E> {
+            Ok(code)
+        }
+
+        fn visit_map<A: MapAccess<'de>>(self, mut object: A) -> Result<String, A::Error> {
+            let mut code = None;
+            while let Some(key) = object.next_key::<Key>()? {
+                match key {
+                    Key::Code if code.is_some() => return Err(de::Error::duplicate_field("code")),
+                    Key::Code => code = Some(object.next_value::<String>()?),
+                    Key::Other => {
+                        object.next_value::<de::IgnoredAny>()?;
+                    }
+                }
+            }
+            code.ok_or_else(|| de::Error::missing_field("code"))
+        }
+    }
+
+    deserializer.deserialize_any(CodeOrObject)
 }
 
 /// A receiving address of a crypto account.
@@ -102,5 +140,22 @@ mod tests {
         assert_eq!((object.currency.as_str(), code.currency.as_str()), ("BTC", "BTC"));
         assert_eq!(code.kind, AccountType::Other("new_kind".into()));
         assert_eq!(object.created_at.unwrap().year(), 2024);
+    }
+
+    #[test]
+    fn a_currency_without_a_code_is_a_typed_error() {
+        let account = |currency: &str| {
+            serde_json::from_str::<Account>(&format!(
+                r#"{{"id":"a","name":"n","type":"wallet","currency":{currency},
+                    "balance":{{"amount":"1","currency":"BTC"}}}}"#
+            ))
+        };
+        let missing = account(r#"{"name":"Bitcoin"}"#).unwrap_err().to_string();
+        assert!(missing.contains("missing field `code`"), "{missing}");
+        let twice = account(r#"{"code":"BTC","code":"ETH"}"#).unwrap_err().to_string();
+        assert!(twice.contains("duplicate field `code`"), "{twice}");
+        let number = account("7").unwrap_err().to_string();
+        assert!(number.contains("a currency code, or a currency object"), "{number}");
+        assert_eq!(account(r#"{"code":"ETH","exponent":8,"color":"x"}"#).unwrap().currency, "ETH");
     }
 }
