@@ -75,21 +75,10 @@ pub(crate) async fn call_api(
     if status.is_success() {
         return ApiOutcome::Answer(ApiAnswer { body: bytes });
     }
-    // Errors are rare: read them loosely, as a JSON value.
-    let body: Value = if bytes.is_empty() {
-        Value::Null
-    } else {
-        match serde_json::from_slice(&bytes) {
-            Ok(body) => body,
-            Err(error) => {
-                return ApiOutcome::Failed(Error::invalid_response(format!(
-                    "a {status} answer that is not JSON: {}",
-                    wire::shape(&error)
-                )));
-            }
-        }
+    let errors = match read_errors(&bytes, status) {
+        Ok(errors) => errors,
+        Err(error) => return ApiOutcome::Failed(error),
     };
-    let errors = errors_of(&body, status);
     let first = errors.first().map(|error| error.id.as_str()).unwrap_or_default();
     match (status, first) {
         (StatusCode::UNAUTHORIZED, "expired_token") => ApiOutcome::Expired,
@@ -121,17 +110,39 @@ pub(crate) fn request_span(
     )
 }
 
-/// The `errors` of an error body, or one made from the status.
-fn errors_of(body: &Value, status: StatusCode) -> Vec<ApiError> {
-    body.get("errors")
-        .cloned()
-        .and_then(|errors| serde_json::from_value::<Vec<ApiError>>(errors).ok())
-        .filter(|errors| !errors.is_empty())
-        .unwrap_or_else(|| {
-            let reason =
-                status.canonical_reason().unwrap_or("error").to_ascii_lowercase().replace(' ', "_");
-            vec![ApiError::new(reason, format!("HTTP {status}"))]
-        })
+/// An error answer's body, when it has Coinbase's shape.
+#[derive(serde::Deserialize)]
+struct ErrorBody {
+    #[serde(default)]
+    errors: Vec<ApiError>,
+}
+
+/// The `errors` of an error answer, read as directly as a success: in
+/// Coinbase's shape, or, for an empty body or JSON of another shape, one
+/// made from the status. A body that is not JSON is an invalid response.
+fn read_errors(body: &[u8], status: StatusCode) -> Result<Vec<ApiError>, Error> {
+    let errors = if body.is_empty() {
+        Vec::new()
+    } else {
+        match serde_json::from_slice::<ErrorBody>(body) {
+            Ok(body) => body.errors,
+            Err(_) => match serde_json::from_slice::<serde::de::IgnoredAny>(body) {
+                Ok(_) => Vec::new(),
+                Err(error) => {
+                    return Err(Error::invalid_response(format!(
+                        "a {status} answer that is not JSON: {}",
+                        wire::shape(&error)
+                    )));
+                }
+            },
+        }
+    };
+    if !errors.is_empty() {
+        return Ok(errors);
+    }
+    let reason =
+        status.canonical_reason().unwrap_or("error").to_ascii_lowercase().replace(' ', "_");
+    Ok(vec![ApiError::new(reason, format!("HTTP {status}"))])
 }
 
 /// One of Coinbase's `warnings`.
@@ -187,4 +198,28 @@ pub(crate) fn read_envelope<'a, T: serde::Deserialize<'a>>(
 /// The `data` of a success answer, typed.
 pub(crate) fn read_data<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, Error> {
     read_envelope::<T>(body).map(|envelope| envelope.data)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn error_answers_are_read_in_coinbase_s_shape_or_from_their_status() {
+        let ids = |body: &str, status: u16| {
+            let status = StatusCode::from_u16(status).unwrap();
+            read_errors(body.as_bytes(), status)
+                .map(|errors| errors.into_iter().map(|error| error.id).collect::<Vec<_>>())
+        };
+        let coinbase = r#"{"errors":[{"id":"invalid_scope","message":"m"},{"id":"other"}]}"#;
+        assert_eq!(ids(coinbase, 403).unwrap(), ["invalid_scope", "other"]);
+        assert_eq!(ids("", 503).unwrap(), ["service_unavailable"]);
+        assert_eq!(ids(r#"{"errors":[]}"#, 500).unwrap(), ["internal_server_error"]);
+        // JSON of another shape: the status speaks.
+        assert_eq!(ids(r#"{"errors":"down","x":[1]}"#, 502).unwrap(), ["bad_gateway"]);
+        assert_eq!(ids(r#"["a"]"#, 400).unwrap(), ["bad_request"]);
+        let html = ids("<html>busy</html>", 502).unwrap_err().to_string();
+        assert!(html.contains("502 Bad Gateway answer that is not JSON"), "{html}");
+        assert!(!html.contains("busy"), "the body is not quoted: {html}");
+    }
 }
