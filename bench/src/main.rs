@@ -198,7 +198,7 @@ fn compile_figures(
 
 /// Tables 3 to 6: the client against the sandbox, and the token stores.
 async fn runtime_figures(quick: bool) -> Result<(), Box<dyn std::error::Error>> {
-    println!("## 3. Client overhead: client.accounts() vs the same request by hand\n");
+    println!("\n## 3. Client overhead: client.accounts() vs the same request by hand\n");
     let (blocks, per_block) = if quick { (2, 50) } else { (10, 300) };
     let [typed, by_hand, undecoded] = runtime::client_overhead(blocks, per_block).await;
     println!("| | requests/s | p50 | p99 |\n|---|---|---|---|");
