@@ -70,8 +70,9 @@ fn is_ident(token: &TokenTree, word: &str) -> bool {
     matches!(token, TokenTree::Ident(ident) if spelled(ident, word))
 }
 
-/// `proc_macro`'s `Ident` compares with nothing but its text.
-#[allow(clippy::cmp_owned, reason = "under cfg(test), proc_macro2's Ident would compare directly")]
+/// Whether `ident` is spelled `word`: `proc_macro`'s `Ident` can only be
+/// compared through its text.
+#[allow(clippy::cmp_owned, reason = "proc_macro's Ident has no comparison with str")]
 fn spelled(ident: &Ident, word: &str) -> bool {
     ident.to_string() == word
 }

@@ -197,9 +197,10 @@ pub use cb_scopes_derive::scopes;
 /// (`wallet:transactions:send`).
 ///
 /// **`async fn`.** A missing scope on an awaited call is reported three
-/// times (at the argument, the call and the `.await`): rustc checks the
+/// times (at the argument, the call and the `.await`), for free functions
+/// and methods alike, each report naming the same scope: rustc checks the
 /// bounds again on the future the function returns, and only a boxed future
-/// would avoid that.
+/// (an allocation per call) would avoid that.
 pub use cb_scopes_derive::requires_scope;
 
 /// Fails a test when the set `S` asks for a scope that no annotated
