@@ -6,10 +6,10 @@
 //! input into syntax trees without judging it, `validate` checks scopes and
 //! send limits against the catalogue and collects every error, and `expand`
 //! writes the code. `#[requires_scope]` takes a fast path (`fast_path`) for
-//! the common case and goes through the phases only for the rest. The
-//! scope catalogue itself lives in `catalogue`; the
-//! runtime crate's own catalogue items (the `Scope` enum, the marker traits
-//! and the canonical set) come from `catalogue_items`.
+//! the common case and goes through the phases only for the rest. The scope
+//! catalogue itself lives in `catalogue`; the runtime crate's own catalogue
+//! items (the `Scope` enum, the marker traits and the canonical set) come
+//! from `catalogue_items`.
 
 #![deny(missing_docs)]
 
