@@ -71,7 +71,7 @@ fn hand_written_http() -> reqwest::Client {
         .connect_timeout(Duration::from_secs(10))
         .timeout(Duration::from_secs(30))
         .redirect(reqwest::redirect::Policy::none())
-        .user_agent("cb-client/0.1.0")
+        .user_agent(concat!("cb-client/", env!("CARGO_PKG_VERSION")))
         .build()
         .expect("a reqwest client")
 }

@@ -398,6 +398,47 @@ mod tests {
         assert!(method.is_none(), "no type parameter: the syn path says so");
     }
 
+    /// The fast path and the syn path write the same bounds and the same
+    /// registration by separate code (the one on `proc_macro`, the other on
+    /// `proc_macro2`): for every input both take, they must agree.
+    #[test]
+    fn the_fast_path_writes_what_the_syn_path_writes() {
+        for (args, item) in [
+            ("wallet:accounts:read", "fn f<S>(g: &Grant<S>) -> u8 { 1 }"),
+            ("wallet:accounts:read, wallet:transactions:send", "pub async fn f<S>() {}"),
+            ("S: wallet:user:read", "fn f<S, T>() where T: Copy {}"),
+            ("wallet:user:read", "fn f<S>() where S: Copy, {}"),
+            ("wallet:user:read", "#[inline] fn f<'a, S: Clone + 'a>(&self) -> Vec<u8>;"),
+            ("wallet:payment-methods:limits,", "fn f<r#S>(g: &Grant<r#S>) {}"),
+        ] {
+            let fast = requires_scope(args.parse().unwrap(), item.parse().unwrap()).unwrap();
+            let slow = crate::expand::requires_scope(
+                syn::parse_str(args).unwrap(),
+                syn::parse_str(item).unwrap(),
+            );
+            // Token by token: the fast path keeps the spacing of the
+            // puncts it was given, which only changes how they print.
+            assert_eq!(tokens(fast), tokens(slow), "#[requires_scope({args})] {item}");
+        }
+    }
+
+    /// Every token, groups opened, as text.
+    fn tokens(stream: TokenStream) -> Vec<String> {
+        let mut texts = Vec::new();
+        for token in stream {
+            match token {
+                TokenTree::Group(group) => {
+                    texts.push(format!("{:?}", group.delimiter()));
+                    texts.extend(tokens(group.stream()));
+                    texts.push("end".to_owned());
+                }
+                TokenTree::Punct(punct) => texts.push(punct.as_char().to_string()),
+                other => texts.push(other.to_string()),
+            }
+        }
+        texts
+    }
+
     #[test]
     fn anything_unusual_is_given_back_for_the_syn_path() {
         for (args, item) in [
