@@ -69,6 +69,7 @@ pub use api::client::Client;
 pub use api::list::{List, Order, Page};
 pub use api::models;
 pub use api::models::AuthInfo;
+pub use api::request::ApiRequest;
 pub use api::transport::CB_VERSION;
 pub use auth::builder::OAuthClientBuilder;
 pub use auth::config::{COINBASE_API_BASE, COINBASE_LOGIN_BASE, Clock, RetryPolicy};

@@ -61,6 +61,18 @@ impl Call {
         self.body = Some(body);
         self
     }
+
+    /// Adds a query parameter, encoded as a form value.
+    pub(crate) fn query(mut self, name: &str, value: &str) -> Self {
+        self.path.push(if self.path.contains('?') { '&' } else { '?' });
+        self.path.extend(
+            url::form_urlencoded::Serializer::new(String::new())
+                .append_pair(name, value)
+                .finish()
+                .chars(),
+        );
+        self
+    }
 }
 
 impl Connection {

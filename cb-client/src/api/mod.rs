@@ -13,5 +13,6 @@ mod endpoints;
 pub(crate) mod executor;
 pub(crate) mod list;
 pub mod models;
+pub(crate) mod request;
 pub(crate) mod transport;
 pub(crate) mod two_factor;

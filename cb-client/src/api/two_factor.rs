@@ -34,8 +34,14 @@ impl Replay for HeldSend {
 
 /// Makes a send, turning `two_factor_required` into a [`PendingSend`].
 pub(crate) async fn execute_send(connection: Connection, call: Call) -> Result<Transaction, Error> {
+    read_data(&execute_held(connection, call).await?)
+}
+
+/// Makes a send and returns its answer's body, turning
+/// `two_factor_required` into a [`PendingSend`].
+pub(crate) async fn execute_held(connection: Connection, call: Call) -> Result<Vec<u8>, Error> {
     match connection.execute(&call).await {
-        Ok(body) => read_data(&body),
+        Ok(body) => Ok(body),
         Err(error) if error.api_error_id() == Some("two_factor_required") => {
             Err(Error::TwoFactorRequired(PendingSend::new(HeldSend { connection, call })))
         }

@@ -4,7 +4,7 @@ use serde_json::json;
 
 use crate::api::list::List;
 use crate::api::models::{Account, AccountId};
-use crate::error::Error;
+use crate::api::request::ApiRequest;
 
 endpoints! {
     /// The accounts the user let the app reach.
@@ -22,8 +22,8 @@ endpoints! {
     #[example]
     /// let btc = client.account("BTC").await?;
     /// println!("{}", btc.balance);
-    pub async fn account(&self, id_or_currency: impl AsRef<str>) -> Result<Account, Error> {
-        self.fetch(ENDPOINT.at([id_or_currency.as_ref()])).await
+    pub fn account(&self, id_or_currency: impl AsRef<str>) -> ApiRequest<Account> {
+        self.fetch(ENDPOINT.at([id_or_currency.as_ref()]))
     }
 
     /// Creates a crypto wallet (Coinbase has deprecated this endpoint).
@@ -31,8 +31,8 @@ endpoints! {
     #[example]
     /// let vault = client.create_account("Savings").await?;
     /// println!("{}", vault.id);
-    pub async fn create_account(&self, name: &str) -> Result<Account, Error> {
-        self.fetch(ENDPOINT.at([]).body(json!({ "name": name }))).await
+    pub fn create_account(&self, name: &str) -> ApiRequest<Account> {
+        self.fetch(ENDPOINT.at([]).body(json!({ "name": name })))
     }
 
     /// Renames an account.
@@ -40,8 +40,8 @@ endpoints! {
     #[example]
     /// let account = client.update_account(&"BTC".into(), "Main wallet").await?;
     /// assert_eq!(account.name, "Main wallet");
-    pub async fn update_account(&self, account: &AccountId, name: &str) -> Result<Account, Error> {
-        self.fetch(ENDPOINT.at([account.as_str()]).body(json!({ "name": name }))).await
+    pub fn update_account(&self, account: &AccountId, name: &str) -> ApiRequest<Account> {
+        self.fetch(ENDPOINT.at([account.as_str()]).body(json!({ "name": name })))
     }
 
     /// Makes an account the user's primary one.
@@ -49,15 +49,15 @@ endpoints! {
     #[example]
     /// let account = client.set_primary_account(&"BTC".into()).await?;
     /// assert!(account.primary);
-    pub async fn set_primary_account(&self, account: &AccountId) -> Result<Account, Error> {
-        self.fetch(ENDPOINT.at([account.as_str()])).await
+    pub fn set_primary_account(&self, account: &AccountId) -> ApiRequest<Account> {
+        self.fetch(ENDPOINT.at([account.as_str()]))
     }
 
     /// Deletes an empty account that is not the primary one.
     #[endpoint(DELETE "/v2/accounts/:id", wallet:accounts:delete)]
     #[example]
     /// client.delete_account(&"2bbf394c-193b-5b2a-9155-3b4732659ede".into()).await?;
-    pub async fn delete_account(&self, account: &AccountId) -> Result<(), Error> {
-        self.fetch_nothing(ENDPOINT.at([account.as_str()])).await
+    pub fn delete_account(&self, account: &AccountId) -> ApiRequest<()> {
+        self.fetch_nothing(ENDPOINT.at([account.as_str()]))
     }
 }

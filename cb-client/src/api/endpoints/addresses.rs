@@ -4,7 +4,7 @@ use serde_json::json;
 
 use crate::api::list::List;
 use crate::api::models::{AccountId, Address, AddressId, Transaction};
-use crate::error::Error;
+use crate::api::request::ApiRequest;
 
 endpoints! {
     /// An account's receiving addresses.
@@ -21,8 +21,8 @@ endpoints! {
     #[example]
     /// let address = client.address(&"BTC".into(), &"dd3183eb-af1d-5f5d-a90d-cbff946435ff".into()).await?;
     /// println!("{}", address.address);
-    pub async fn address(&self, account: &AccountId, address: &AddressId) -> Result<Address, Error> {
-        self.fetch(ENDPOINT.at([account.as_str(), address.as_str()])).await
+    pub fn address(&self, account: &AccountId, address: &AddressId) -> ApiRequest<Address> {
+        self.fetch(ENDPOINT.at([account.as_str(), address.as_str()]))
     }
 
     /// The transactions received at an address.
@@ -39,7 +39,7 @@ endpoints! {
     #[example]
     /// let address = client.create_address(&"BTC".into(), Some("Invoice 42")).await?;
     /// println!("pay to {}", address.address);
-    pub async fn create_address(&self, account: &AccountId, name: Option<&str>) -> Result<Address, Error> {
-        self.fetch(ENDPOINT.at([account.as_str()]).body(json!({ "name": name }))).await
+    pub fn create_address(&self, account: &AccountId, name: Option<&str>) -> ApiRequest<Address> {
+        self.fetch(ENDPOINT.at([account.as_str()]).body(json!({ "name": name })))
     }
 }

@@ -17,8 +17,8 @@ use crate::api::client::Client;
 use crate::api::executor::Call;
 use crate::api::list::List;
 use crate::api::models::transaction::Transaction;
+use crate::api::request::ApiRequest;
 use crate::api::transport::read_data;
-use crate::api::two_factor;
 use crate::error::Error;
 
 /// The doc example's send limit, for a set that can send: `scopes!`
@@ -150,14 +150,20 @@ const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'.').remove(b'
 
 /// The one-line bodies of endpoints.
 impl<S> Client<S> {
-    /// Makes the call and reads its `data`.
-    async fn fetch<T: DeserializeOwned>(&self, call: Call) -> Result<T, Error> {
-        read_data(&self.api.execute(&call).await?)
+    /// The call, whose answer's `data` is the endpoint's resource.
+    fn fetch<T: DeserializeOwned>(&self, call: Call) -> ApiRequest<T> {
+        ApiRequest::new(self.api.clone(), call, read_data)
     }
 
-    /// Makes the call, whose answer has no content.
-    async fn fetch_nothing(&self, call: Call) -> Result<(), Error> {
-        self.api.execute(&call).await.map(drop)
+    /// The call, whose answer's body `read` turns into what the endpoint
+    /// returns.
+    fn fetch_as<T>(&self, call: Call, read: fn(&[u8]) -> Result<T, Error>) -> ApiRequest<T> {
+        ApiRequest::new(self.api.clone(), call, read)
+    }
+
+    /// The call, whose answer has no content.
+    fn fetch_nothing(&self, call: Call) -> ApiRequest<()> {
+        ApiRequest::new(self.api.clone(), call, |_| Ok(()))
     }
 
     /// The list the call's first page starts.
@@ -165,11 +171,10 @@ impl<S> Client<S> {
         List::new(self.api.clone(), call)
     }
 
-    /// Makes a send, which carries its `idem` and so may be retried, and
-    /// which Coinbase may hold for a two-factor code.
-    async fn send(&self, mut call: Call) -> Result<Transaction, Error> {
-        call.idempotent = true;
-        two_factor::execute_send(self.api.clone(), call).await
+    /// A send, which carries its `idem` and so may be retried, and which
+    /// Coinbase may hold for a two-factor code.
+    fn send(&self, call: Call) -> ApiRequest<Transaction> {
+        ApiRequest::send(self.api.clone(), call, read_data)
     }
 }
 

@@ -2,7 +2,7 @@
 
 use crate::api::list::List;
 use crate::api::models::{Notification, NotificationId};
-use crate::error::Error;
+use crate::api::request::ApiRequest;
 
 endpoints! {
     /// The notifications Coinbase sent about the user.
@@ -19,7 +19,7 @@ endpoints! {
     #[example]
     /// let notification = client.notification(&"6bf0ca21-0b2f-5e8a-b95e-7bd7eaccc338".into()).await?;
     /// println!("{}", notification.kind);
-    pub async fn notification(&self, id: &NotificationId) -> Result<Notification, Error> {
-        self.fetch(ENDPOINT.at([id.as_str()])).await
+    pub fn notification(&self, id: &NotificationId) -> ApiRequest<Notification> {
+        self.fetch(ENDPOINT.at([id.as_str()]))
     }
 }

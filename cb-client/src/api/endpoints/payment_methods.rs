@@ -2,6 +2,8 @@
 
 use crate::api::list::List;
 use crate::api::models::{PaymentMethod, PaymentMethodId, PaymentMethodLimits};
+use crate::api::request::ApiRequest;
+use crate::api::transport::read_data;
 use crate::error::Error;
 
 endpoints! {
@@ -20,8 +22,8 @@ endpoints! {
     #[example]
     /// let method = client.payment_method(&"83562370-3e5c-51db-87da-752af5ab9559".into()).await?;
     /// println!("{}", method.name);
-    pub async fn payment_method(&self, id: &PaymentMethodId) -> Result<PaymentMethod, Error> {
-        self.fetch(ENDPOINT.at([id.as_str()])).await
+    pub fn payment_method(&self, id: &PaymentMethodId) -> ApiRequest<PaymentMethod> {
+        self.fetch(ENDPOINT.at([id.as_str()]))
     }
 
     /// A payment method's buy, sell and deposit limits. Coinbase shows them only with
@@ -30,16 +32,18 @@ endpoints! {
     #[example]
     /// let limits = client.payment_method_limits(&"83562370-3e5c-51db-87da-752af5ab9559".into()).await?;
     /// println!("{:?}", limits.buy.first().map(|limit| &limit.remaining));
-    pub async fn payment_method_limits(&self, id: &PaymentMethodId) -> Result<PaymentMethodLimits, Error> {
-        let method: PaymentMethod = self.fetch(ENDPOINT.at([id.as_str()])).await?;
-        method.limits.ok_or_else(|| Error::invalid_response("the payment method has no limits"))
+    pub fn payment_method_limits(&self, id: &PaymentMethodId) -> ApiRequest<PaymentMethodLimits> {
+        self.fetch_as(ENDPOINT.at([id.as_str()]), |body| {
+            let method: PaymentMethod = read_data(body)?;
+            method.limits.ok_or_else(|| Error::invalid_response("the payment method has no limits"))
+        })
     }
 
     /// Removes a payment method.
     #[endpoint(DELETE "/v2/payment-methods/:id", wallet:payment-methods:delete)]
     #[example]
     /// client.delete_payment_method(&"83562370-3e5c-51db-87da-752af5ab9559".into()).await?;
-    pub async fn delete_payment_method(&self, id: &PaymentMethodId) -> Result<(), Error> {
-        self.fetch_nothing(ENDPOINT.at([id.as_str()])).await
+    pub fn delete_payment_method(&self, id: &PaymentMethodId) -> ApiRequest<()> {
+        self.fetch_nothing(ENDPOINT.at([id.as_str()]))
     }
 }

@@ -3,7 +3,7 @@
 use crate::api::bodies::TradeOrder;
 use crate::api::list::List;
 use crate::api::models::{AccountId, Buy, Deposit, Sell, TradeId, Withdrawal};
-use crate::error::Error;
+use crate::api::request::ApiRequest;
 
 endpoints! {
     /// An account's buys.
@@ -20,8 +20,8 @@ endpoints! {
     #[example]
     /// let buy = client.buy(&"BTC".into(), &"67e0eaec-07d7-54c4-a72c-2e92826897df".into()).await?;
     /// println!("{}", buy.status);
-    pub async fn buy(&self, account: &AccountId, id: &TradeId) -> Result<Buy, Error> {
-        self.fetch(ENDPOINT.at([account.as_str(), id.as_str()])).await
+    pub fn buy(&self, account: &AccountId, id: &TradeId) -> ApiRequest<Buy> {
+        self.fetch(ENDPOINT.at([account.as_str(), id.as_str()]))
     }
 
     /// Buys crypto into the account, paid by a payment method. Committed at once unless the order
@@ -32,8 +32,8 @@ endpoints! {
     /// let order = TradeOrder::new(Decimal::new(10, 0), "USD", "83562370-3e5c-51db-87da-752af5ab9559".into());
     /// let placed = client.place_buy(&"BTC".into(), order).await?;
     /// println!("{}", placed.status);
-    pub async fn place_buy(&self, account: &AccountId, order: TradeOrder) -> Result<Buy, Error> {
-        self.fetch(ENDPOINT.at([account.as_str()]).body(order.body())).await
+    pub fn place_buy(&self, account: &AccountId, order: TradeOrder) -> ApiRequest<Buy> {
+        self.fetch(ENDPOINT.at([account.as_str()]).body(order.body()))
     }
 
     /// Commits a buy placed without committing.
@@ -41,8 +41,8 @@ endpoints! {
     #[example]
     /// let done = client.commit_buy(&"BTC".into(), &"67e0eaec-07d7-54c4-a72c-2e92826897df".into()).await?;
     /// println!("{}", done.status);
-    pub async fn commit_buy(&self, account: &AccountId, id: &TradeId) -> Result<Buy, Error> {
-        self.fetch(ENDPOINT.at([account.as_str(), id.as_str()])).await
+    pub fn commit_buy(&self, account: &AccountId, id: &TradeId) -> ApiRequest<Buy> {
+        self.fetch(ENDPOINT.at([account.as_str(), id.as_str()]))
     }
 
     /// An account's sells.
@@ -59,8 +59,8 @@ endpoints! {
     #[example]
     /// let sell = client.sell(&"BTC".into(), &"67e0eaec-07d7-54c4-a72c-2e92826897df".into()).await?;
     /// println!("{}", sell.status);
-    pub async fn sell(&self, account: &AccountId, id: &TradeId) -> Result<Sell, Error> {
-        self.fetch(ENDPOINT.at([account.as_str(), id.as_str()])).await
+    pub fn sell(&self, account: &AccountId, id: &TradeId) -> ApiRequest<Sell> {
+        self.fetch(ENDPOINT.at([account.as_str(), id.as_str()]))
     }
 
     /// Sells crypto from the account, paid to a payment method. Committed at once unless the order
@@ -71,8 +71,8 @@ endpoints! {
     /// let order = TradeOrder::new(Decimal::new(10, 0), "USD", "83562370-3e5c-51db-87da-752af5ab9559".into());
     /// let placed = client.place_sell(&"BTC".into(), order).await?;
     /// println!("{}", placed.status);
-    pub async fn place_sell(&self, account: &AccountId, order: TradeOrder) -> Result<Sell, Error> {
-        self.fetch(ENDPOINT.at([account.as_str()]).body(order.body())).await
+    pub fn place_sell(&self, account: &AccountId, order: TradeOrder) -> ApiRequest<Sell> {
+        self.fetch(ENDPOINT.at([account.as_str()]).body(order.body()))
     }
 
     /// Commits a sell placed without committing.
@@ -80,8 +80,8 @@ endpoints! {
     #[example]
     /// let done = client.commit_sell(&"BTC".into(), &"67e0eaec-07d7-54c4-a72c-2e92826897df".into()).await?;
     /// println!("{}", done.status);
-    pub async fn commit_sell(&self, account: &AccountId, id: &TradeId) -> Result<Sell, Error> {
-        self.fetch(ENDPOINT.at([account.as_str(), id.as_str()])).await
+    pub fn commit_sell(&self, account: &AccountId, id: &TradeId) -> ApiRequest<Sell> {
+        self.fetch(ENDPOINT.at([account.as_str(), id.as_str()]))
     }
 
     /// An account's deposits.
@@ -98,8 +98,8 @@ endpoints! {
     #[example]
     /// let deposit = client.deposit(&"USD".into(), &"67e0eaec-07d7-54c4-a72c-2e92826897df".into()).await?;
     /// println!("{}", deposit.status);
-    pub async fn deposit(&self, account: &AccountId, id: &TradeId) -> Result<Deposit, Error> {
-        self.fetch(ENDPOINT.at([account.as_str(), id.as_str()])).await
+    pub fn deposit(&self, account: &AccountId, id: &TradeId) -> ApiRequest<Deposit> {
+        self.fetch(ENDPOINT.at([account.as_str(), id.as_str()]))
     }
 
     /// Deposits fiat from a bank into a fiat account. Committed at once unless the order says
@@ -110,8 +110,8 @@ endpoints! {
     /// let order = TradeOrder::new(Decimal::new(10, 0), "USD", "83562370-3e5c-51db-87da-752af5ab9559".into());
     /// let placed = client.deposit_funds(&"USD".into(), order).await?;
     /// println!("{}", placed.status);
-    pub async fn deposit_funds(&self, account: &AccountId, order: TradeOrder) -> Result<Deposit, Error> {
-        self.fetch(ENDPOINT.at([account.as_str()]).body(order.body())).await
+    pub fn deposit_funds(&self, account: &AccountId, order: TradeOrder) -> ApiRequest<Deposit> {
+        self.fetch(ENDPOINT.at([account.as_str()]).body(order.body()))
     }
 
     /// Commits a deposit placed without committing.
@@ -119,8 +119,8 @@ endpoints! {
     #[example]
     /// let done = client.commit_deposit(&"USD".into(), &"67e0eaec-07d7-54c4-a72c-2e92826897df".into()).await?;
     /// println!("{}", done.status);
-    pub async fn commit_deposit(&self, account: &AccountId, id: &TradeId) -> Result<Deposit, Error> {
-        self.fetch(ENDPOINT.at([account.as_str(), id.as_str()])).await
+    pub fn commit_deposit(&self, account: &AccountId, id: &TradeId) -> ApiRequest<Deposit> {
+        self.fetch(ENDPOINT.at([account.as_str(), id.as_str()]))
     }
 
     /// An account's withdrawals.
@@ -137,8 +137,8 @@ endpoints! {
     #[example]
     /// let withdrawal = client.withdrawal(&"USD".into(), &"67e0eaec-07d7-54c4-a72c-2e92826897df".into()).await?;
     /// println!("{}", withdrawal.status);
-    pub async fn withdrawal(&self, account: &AccountId, id: &TradeId) -> Result<Withdrawal, Error> {
-        self.fetch(ENDPOINT.at([account.as_str(), id.as_str()])).await
+    pub fn withdrawal(&self, account: &AccountId, id: &TradeId) -> ApiRequest<Withdrawal> {
+        self.fetch(ENDPOINT.at([account.as_str(), id.as_str()]))
     }
 
     /// Withdraws fiat from a fiat account to a bank. Committed at once unless the order says
@@ -149,8 +149,8 @@ endpoints! {
     /// let order = TradeOrder::new(Decimal::new(10, 0), "USD", "83562370-3e5c-51db-87da-752af5ab9559".into());
     /// let placed = client.withdraw_funds(&"USD".into(), order).await?;
     /// println!("{}", placed.status);
-    pub async fn withdraw_funds(&self, account: &AccountId, order: TradeOrder) -> Result<Withdrawal, Error> {
-        self.fetch(ENDPOINT.at([account.as_str()]).body(order.body())).await
+    pub fn withdraw_funds(&self, account: &AccountId, order: TradeOrder) -> ApiRequest<Withdrawal> {
+        self.fetch(ENDPOINT.at([account.as_str()]).body(order.body()))
     }
 
     /// Commits a withdrawal placed without committing.
@@ -158,7 +158,7 @@ endpoints! {
     #[example]
     /// let done = client.commit_withdrawal(&"USD".into(), &"67e0eaec-07d7-54c4-a72c-2e92826897df".into()).await?;
     /// println!("{}", done.status);
-    pub async fn commit_withdrawal(&self, account: &AccountId, id: &TradeId) -> Result<Withdrawal, Error> {
-        self.fetch(ENDPOINT.at([account.as_str(), id.as_str()])).await
+    pub fn commit_withdrawal(&self, account: &AccountId, id: &TradeId) -> ApiRequest<Withdrawal> {
+        self.fetch(ENDPOINT.at([account.as_str(), id.as_str()]))
     }
 }

@@ -3,7 +3,7 @@
 use crate::api::bodies::{RequestMoney, SendMoney, Transfer};
 use crate::api::list::List;
 use crate::api::models::{AccountId, Transaction, TransactionId};
-use crate::error::Error;
+use crate::api::request::ApiRequest;
 
 endpoints! {
     /// An account's transactions.
@@ -20,8 +20,8 @@ endpoints! {
     #[example]
     /// let tx = client.transaction(&"BTC".into(), &"57ffb4ae-0c59-5430-bcd3-3f98f797a66c".into()).await?;
     /// println!("{}", tx.status);
-    pub async fn transaction(&self, account: &AccountId, id: &TransactionId) -> Result<Transaction, Error> {
-        self.fetch(ENDPOINT.at([account.as_str(), id.as_str()])).await
+    pub fn transaction(&self, account: &AccountId, id: &TransactionId) -> ApiRequest<Transaction> {
+        self.fetch(ENDPOINT.at([account.as_str(), id.as_str()]))
     }
 
     /// Sends money to an email or an address. Coinbase usually asks for the user's two-factor code
@@ -37,8 +37,8 @@ endpoints! {
     ///     other => other?,
     /// };
     /// println!("{}", tx.status);
-    pub async fn send_money(&self, account: &AccountId, send: SendMoney) -> Result<Transaction, Error> {
-        self.send(ENDPOINT.at([account.as_str()]).body(send.body())).await
+    pub fn send_money(&self, account: &AccountId, send: SendMoney) -> ApiRequest<Transaction> {
+        self.send(ENDPOINT.at([account.as_str()]).body(send.body()))
     }
 
     /// Moves money between two accounts of the user.
@@ -48,8 +48,8 @@ endpoints! {
     /// let transfer = Transfer::new("2bbf394c-193b-5b2a-9155-3b4732659ede".into(), Decimal::ONE, "BTC");
     /// let tx = client.transfer_money(&"BTC".into(), transfer).await?;
     /// println!("{}", tx.id);
-    pub async fn transfer_money(&self, account: &AccountId, transfer: Transfer) -> Result<Transaction, Error> {
-        self.fetch(ENDPOINT.at([account.as_str()]).body(transfer.body())).await
+    pub fn transfer_money(&self, account: &AccountId, transfer: Transfer) -> ApiRequest<Transaction> {
+        self.fetch(ENDPOINT.at([account.as_str()]).body(transfer.body()))
     }
 
     /// Requests money from someone by email.
@@ -59,8 +59,8 @@ endpoints! {
     /// let request = RequestMoney::new("friend@example.com", Decimal::new(2000, 2), "USD");
     /// let tx = client.request_money(&"USD".into(), request).await?;
     /// println!("{}", tx.status);
-    pub async fn request_money(&self, account: &AccountId, request: RequestMoney) -> Result<Transaction, Error> {
-        self.fetch(ENDPOINT.at([account.as_str()]).body(request.body())).await
+    pub fn request_money(&self, account: &AccountId, request: RequestMoney) -> ApiRequest<Transaction> {
+        self.fetch(ENDPOINT.at([account.as_str()]).body(request.body()))
     }
 
     /// Completes a money request.
@@ -68,23 +68,23 @@ endpoints! {
     #[example]
     /// let tx = client.complete_request(&"USD".into(), &"57ffb4ae-0c59-5430-bcd3-3f98f797a66c".into()).await?;
     /// println!("{}", tx.status);
-    pub async fn complete_request(&self, account: &AccountId, id: &TransactionId) -> Result<Transaction, Error> {
-        self.fetch(ENDPOINT.at([account.as_str(), id.as_str()])).await
+    pub fn complete_request(&self, account: &AccountId, id: &TransactionId) -> ApiRequest<Transaction> {
+        self.fetch(ENDPOINT.at([account.as_str(), id.as_str()]))
     }
 
     /// Reminds the payer of a money request.
     #[endpoint(POST "/v2/accounts/:id/transactions/:transaction_id/resend", wallet:transactions:request)]
     #[example]
     /// client.resend_request(&"USD".into(), &"57ffb4ae-0c59-5430-bcd3-3f98f797a66c".into()).await?;
-    pub async fn resend_request(&self, account: &AccountId, id: &TransactionId) -> Result<Transaction, Error> {
-        self.fetch(ENDPOINT.at([account.as_str(), id.as_str()])).await
+    pub fn resend_request(&self, account: &AccountId, id: &TransactionId) -> ApiRequest<Transaction> {
+        self.fetch(ENDPOINT.at([account.as_str(), id.as_str()]))
     }
 
     /// Cancels a money request.
     #[endpoint(DELETE "/v2/accounts/:id/transactions/:transaction_id", wallet:transactions:request)]
     #[example]
     /// client.cancel_request(&"USD".into(), &"57ffb4ae-0c59-5430-bcd3-3f98f797a66c".into()).await?;
-    pub async fn cancel_request(&self, account: &AccountId, id: &TransactionId) -> Result<(), Error> {
-        self.fetch_nothing(ENDPOINT.at([account.as_str(), id.as_str()])).await
+    pub fn cancel_request(&self, account: &AccountId, id: &TransactionId) -> ApiRequest<()> {
+        self.fetch_nothing(ENDPOINT.at([account.as_str(), id.as_str()]))
     }
 }

@@ -1,6 +1,8 @@
 //! Users: `/v2/user`, `/v2/users/:id`.
 
 use crate::api::models::{User, UserId, UserUpdate};
+use crate::api::request::ApiRequest;
+use crate::api::transport::read_data;
 use crate::error::Error;
 
 endpoints! {
@@ -9,8 +11,8 @@ endpoints! {
     #[example]
     /// let user = client.current_user().await?;
     /// println!("{:?}", user.name);
-    pub async fn current_user(&self) -> Result<User, Error> {
-        self.fetch(ENDPOINT.at([])).await
+    pub fn current_user(&self) -> ApiRequest<User> {
+        self.fetch(ENDPOINT.at([]))
     }
 
     /// The current user with private fields: time zone, native currency, country, and more.
@@ -18,8 +20,8 @@ endpoints! {
     #[example]
     /// let user = client.current_user_details().await?;
     /// println!("{:?}", user.native_currency);
-    pub async fn current_user_details(&self) -> Result<User, Error> {
-        self.fetch(ENDPOINT.at([])).await
+    pub fn current_user_details(&self) -> ApiRequest<User> {
+        self.fetch(ENDPOINT.at([]))
     }
 
     /// The current user's email address.
@@ -27,9 +29,11 @@ endpoints! {
     #[example]
     /// let email = client.current_user_email().await?;
     /// println!("{email}");
-    pub async fn current_user_email(&self) -> Result<String, Error> {
-        let user: User = self.fetch(ENDPOINT.at([])).await?;
-        user.email.ok_or_else(|| Error::invalid_response("the user has no email field"))
+    pub fn current_user_email(&self) -> ApiRequest<String> {
+        self.fetch_as(ENDPOINT.at([]), |body| {
+            let user: User = read_data(body)?;
+            user.email.ok_or_else(|| Error::invalid_response("the user has no email field"))
+        })
     }
 
     /// Changes the current user's name, time zone or native currency.
@@ -37,9 +41,9 @@ endpoints! {
     #[example]
     /// let user = client.update_user(UserUpdate::new().time_zone("Europe/Paris")).await?;
     /// println!("{:?}", user.time_zone);
-    pub async fn update_user(&self, update: UserUpdate) -> Result<User, Error> {
+    pub fn update_user(&self, update: UserUpdate) -> ApiRequest<User> {
         let body = serde_json::to_value(&update).unwrap_or_default();
-        self.fetch(ENDPOINT.at([]).body(body)).await
+        self.fetch(ENDPOINT.at([]).body(body))
     }
 
     /// Another user's public fields.
@@ -47,7 +51,7 @@ endpoints! {
     #[example]
     /// let user = client.user(&"9da7a204-544e-5fd1-9a12-61176c5d4cd8".into()).await?;
     /// println!("{:?}", user.name);
-    pub async fn user(&self, id: &UserId) -> Result<User, Error> {
-        self.fetch(ENDPOINT.at([id.as_str()])).await
+    pub fn user(&self, id: &UserId) -> ApiRequest<User> {
+        self.fetch(ENDPOINT.at([id.as_str()]))
     }
 }
