@@ -78,6 +78,38 @@ pub(crate) const CATALOGUE: &[ScopeDef] = &[
     },
 ];
 
+/// The requirements Coinbase documents as a choice: an endpoint that accepts
+/// a token with any one of these scopes. Each is in catalogue order, and
+/// each gets a marker trait of its own in `cb_scopes::includes::any`, whose
+/// diagnostic names every alternative as Coinbase spells it; that is why the
+/// choices are listed here rather than made up at each use. Advanced
+/// Trade's scope table: `POST /orders/close_position` takes
+/// `wallet:buys:create` or `wallet:transactions:read`.
+pub(crate) const ANY_OF: &[&[&str]] = &[&["wallet:buys:create", "wallet:transactions:read"]];
+
+/// The Rust name of the marker trait of the choice `ANY_OF[choice]`:
+/// `WalletBuysCreateOrWalletTransactionsRead`.
+pub(crate) fn any_of_name(choice: usize) -> String {
+    let names: Vec<String> = ANY_OF[choice]
+        .iter()
+        .map(|wire| CATALOGUE[position(wire).expect("a catalogue scope")].rust_name())
+        .collect();
+    names.join("Or")
+}
+
+/// The catalogue indices of the choice `ANY_OF[choice]`, in catalogue order.
+pub(crate) fn any_of_indices(choice: usize) -> Vec<usize> {
+    ANY_OF[choice].iter().filter_map(|wire| position(wire)).collect()
+}
+
+/// The documented choice whose alternatives are exactly `indices`, in any
+/// order.
+pub(crate) fn any_of_position(indices: &[usize]) -> Option<usize> {
+    let mut wanted = indices.to_vec();
+    wanted.sort_unstable();
+    (0..ANY_OF.len()).find(|&choice| any_of_indices(choice) == wanted)
+}
+
 /// The largest catalogue the runtime bitset can hold.
 pub(crate) const CAPACITY: usize = 64;
 
@@ -163,6 +195,20 @@ mod tests {
         }
         let bypass = &CATALOGUE[position("wallet:transactions:send:bypass-2fa").unwrap()];
         assert!(bypass.restricted && bypass.deprecated);
+    }
+
+    #[test]
+    fn documented_choices_are_catalogue_scopes_in_catalogue_order() {
+        for (choice, alternatives) in ANY_OF.iter().enumerate() {
+            let indices = any_of_indices(choice);
+            assert_eq!(indices.len(), alternatives.len(), "{alternatives:?} names an unknown scope");
+            assert!(indices.len() >= 2, "{alternatives:?} is no choice");
+            assert!(indices.windows(2).all(|pair| pair[0] < pair[1]), "{alternatives:?}");
+            let reversed: Vec<usize> = indices.iter().rev().copied().collect();
+            assert_eq!(any_of_position(&reversed), Some(choice));
+        }
+        assert_eq!(any_of_name(0), "WalletBuysCreateOrWalletTransactionsRead");
+        assert_eq!(any_of_position(&[0, 1]), None);
     }
 
     #[test]

@@ -6,7 +6,9 @@ use proc_macro2::{Literal, TokenStream};
 use quote::{format_ident, quote};
 use syn::{Ident, ItemEnum};
 
-use crate::catalogue::{CAPACITY, CATALOGUE, ScopeDef};
+use crate::catalogue::{
+    ANY_OF, CAPACITY, CATALOGUE, ScopeDef, any_of_indices, any_of_name,
+};
 
 fn rust_name(scope: &ScopeDef) -> Ident {
     format_ident!("{}", scope.rust_name())
@@ -95,7 +97,48 @@ pub(crate) fn scope_traits() -> TokenStream {
             pub trait #name: crate::DeclaredScopes {}
         }
     });
-    quote!(#(#traits)*)
+    let choices = (0..ANY_OF.len()).map(|choice| {
+        let name = format_ident!("{}", any_of_name(choice));
+        let indices = any_of_indices(choice);
+        let wires: Vec<String> = indices.iter().map(|&i| format!("`{}`", CATALOGUE[i].wire)).collect();
+        let wires = wires.join(", ");
+        let doc = format!(
+            "Implemented by every scope set that includes one of {wires}.\n\n\
+             `#[requires_scope(any(..))]` with these scopes writes this bound. A function \
+             generic over the set that requires only the first alternative, `{}`, may call \
+             one that requires this choice.",
+            CATALOGUE[indices[0]].wire
+        );
+        let message = format!("missing OAuth scope: needs one of {wires}");
+        let label = format!("this needs one of {wires}");
+        let note = format!(
+            "add one of {wires} to the set's `scopes!` declaration, or, inside a function \
+             generic over the set, `any(..)` of them to its `#[requires_scope(..)]`"
+        );
+        let first = rust_name(&CATALOGUE[indices[0]]);
+        quote! {
+            #[doc = #doc]
+            #[diagnostic::on_unimplemented(message = #message, label = #label, note = #note)]
+            pub trait #name: crate::DeclaredScopes {}
+            // The first alternative implies the choice in generic code too;
+            // the others are implemented set by set, each where every
+            // earlier alternative is missing, so that no two impls overlap.
+            #[diagnostic::do_not_recommend]
+            #[allow(deprecated)]
+            impl<S: ?Sized + crate::includes::#first> #name for S {}
+        }
+    });
+    quote! {
+        #(#traits)*
+
+        /// Marker traits of the requirements Coinbase documents as a choice:
+        /// an endpoint that accepts any one of several scopes.
+        /// `#[requires_scope(any(wallet:buys:create, wallet:transactions:read))]`
+        /// writes `S: any::WalletBuysCreateOrWalletTransactionsRead`.
+        pub mod any {
+            #(#choices)*
+        }
+    }
 }
 
 /// The canonical set type `Set<T0, .., Tn>`, its impls, and the slot-by-slot
@@ -119,6 +162,27 @@ pub(crate) fn canonical_set() -> TokenStream {
             #[allow(deprecated)]
             impl<#(#others: Slot),*> crate::includes::#name for Set<#(#slots),*> {}
         }
+    });
+
+    // A choice's later alternatives, on the canonical set: alternative `k`
+    // where every earlier one is `No` (the first is the blanket impl).
+    let choice_impls = (0..ANY_OF.len()).flat_map(|choice| {
+        let name = format_ident!("{}", any_of_name(choice));
+        let indices = any_of_indices(choice);
+        let params = &params;
+        (1..indices.len()).map(move |k| {
+            let fixed = &indices[..=k];
+            let free = params.iter().enumerate().filter(|(i, _)| !fixed.contains(i)).map(|(_, p)| p);
+            let slots = params.iter().enumerate().map(|(i, p)| match fixed.iter().position(|f| *f == i) {
+                Some(at) if at == k => quote!(Yes),
+                Some(_) => quote!(No),
+                None => quote!(#p),
+            });
+            quote! {
+                #[diagnostic::do_not_recommend]
+                impl<#(#free: Slot),*> crate::includes::any::#name for Set<#(#slots),*> {}
+            }
+        })
     });
 
     // `Slot: <Scope>CoveredBy<S>` is dispatched on the slot, not on `S`, so
@@ -176,6 +240,7 @@ pub(crate) fn canonical_set() -> TokenStream {
             type Canonical = Self;
         }
         #(#marker_impls)*
+        #(#choice_impls)*
 
         #(#covered_by_impls)*
 

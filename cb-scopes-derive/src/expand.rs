@@ -9,7 +9,7 @@ use proc_macro2::{Delimiter, Group, Span, TokenStream, TokenTree};
 use quote::{format_ident, quote, quote_spanned};
 use syn::Ident;
 
-use crate::catalogue::CATALOGUE;
+use crate::catalogue::{ANY_OF, CATALOGUE, any_of_indices, any_of_name};
 use crate::krate::RuntimeCrate;
 use crate::parse::{FnItem, NamedSet, RequiresScopeArgs, ScopesInput};
 use crate::scope_token::{Errors, ScopeToken};
@@ -86,6 +86,17 @@ fn named_set(krate: &TokenStream, set: &NamedSet, errors: &mut Errors) -> TokenS
         let marker = format_ident!("{}", CATALOGUE[*index].rust_name(), span = token.span());
         quote_spanned!(token.span()=> impl #krate::__private::includes::#marker for #ident {})
     });
+    // The documented choices the set meets through a later alternative; the
+    // first alternative's marker trait implies its choice already.
+    let choice_impls = (0..ANY_OF.len()).filter_map(|choice| {
+        let indices = any_of_indices(choice);
+        let has = |index: &usize| valid.scopes.iter().any(|(own, _)| own == index);
+        if has(&indices[0]) || !indices.iter().any(has) {
+            return None;
+        }
+        let marker = format_ident!("{}", any_of_name(choice));
+        Some(quote_spanned!(ident.span()=> impl #krate::__private::includes::any::#marker for #ident {}))
+    });
     // The struct's own tokens point at the user's name for it, so that errors
     // about the set point at its declaration and not at the whole macro.
     let item = quote_spanned! {ident.span()=>
@@ -109,6 +120,7 @@ fn named_set(krate: &TokenStream, set: &NamedSet, errors: &mut Errors) -> TokenS
                 type Canonical = #canonical;
             }
             #(#marker_impls)*
+            #(#choice_impls)*
         };
     }
 }
@@ -119,6 +131,8 @@ pub(crate) fn requires_scope(args: RequiresScopeArgs, item: FnItem) -> TokenStre
     let runtime = RuntimeCrate::find();
     let mut errors = Errors::default();
     let scopes = crate::scope_token::resolve_all(&args.scopes, &mut errors);
+    let choices: Vec<(usize, &Ident)> =
+        args.any_of.iter().filter_map(|any_of| validate::any_of(any_of, &mut errors)).collect();
     let param = match args.param {
         Some(param) => Some(param),
         None => {
@@ -171,23 +185,41 @@ pub(crate) fn requires_scope(args: RequiresScopeArgs, item: FnItem) -> TokenStre
             }
         });
     }
-    let bounds = param.map(|param| bounds(&runtime, &param, &scopes)).unwrap_or_default();
+    let bounds =
+        param.map(|param| bounds(&runtime, &param, &scopes, &choices)).unwrap_or_default();
     let where_clause = match &item.sig.generics.where_clause {
         _ if bounds.is_empty() => TokenStream::new(),
         None => quote!(where #bounds),
         Some(own) if own.predicates.empty_or_trailing() => bounds,
         Some(_) => quote!(, #bounds),
     };
-    let body = with_registration(&runtime, &item.sig.ident, &item.body, &scopes, warnings);
+    let body =
+        with_registration(&runtime, &item.sig.ident, &item.body, &scopes, &choices, warnings);
     let FnItem { attrs, vis, defaultness, sig, .. } = item;
     let errors = errors.to_compile_error();
     quote!(#(#attrs)* #vis #defaultness #sig #where_clause #body #errors)
 }
 
 /// The bounds, written as tokens after the signature, never parsed: one
-/// predicate per scope on `param`.
-fn bounds(runtime: &RuntimeCrate, param: &Ident, scopes: &[(usize, &ScopeToken)]) -> TokenStream {
+/// predicate per scope and one per choice on `param`.
+fn bounds(
+    runtime: &RuntimeCrate,
+    param: &Ident,
+    scopes: &[(usize, &ScopeToken)],
+    choices: &[(usize, &Ident)],
+) -> TokenStream {
     let mut bounds = TokenStream::new();
+    for (choice, any) in choices {
+        let span = Span::mixed_site().located_at(any.span());
+        let krate = runtime.path(span);
+        let mut param = param.clone();
+        param.set_span(span);
+        let marker = format_ident!("{}", any_of_name(*choice), span = span);
+        if !bounds.is_empty() {
+            bounds.extend(quote!(,));
+        }
+        bounds.extend(quote_spanned!(span=> #param: #krate::includes::any::#marker));
+    }
     for (index, token) in scopes {
         // Every token of the bound is spanned at the user's scope, so that
         // rustc's "required by this bound" points at the scope.
@@ -220,6 +252,7 @@ fn with_registration(
     name: &Ident,
     body: &TokenStream,
     scopes: &[(usize, &ScopeToken)],
+    choices: &[(usize, &Ident)],
     warnings: TokenStream,
 ) -> TokenStream {
     // Without the audit there is nothing to register: the body goes
@@ -236,7 +269,12 @@ fn with_registration(
     }
     let span = name.span();
     let krate = runtime.path(span);
-    let wires = scopes.iter().map(|(index, _)| CATALOGUE[*index].wire);
+    // A choice registers as its alternatives joined by `|`, which the audit
+    // reads back.
+    let wires = scopes
+        .iter()
+        .map(|(index, _)| CATALOGUE[*index].wire.to_owned())
+        .chain(choices.iter().map(|(choice, _)| ANY_OF[*choice].join("|")));
     let inner = block.stream();
     // The macro names the function by its module path and crate itself, so
     // that each function costs the fewest tokens it can.

@@ -106,10 +106,38 @@ impl SendLimitAttr {
 }
 
 /// The arguments of `#[requires_scope(..)]`: an optional `S:` naming the
-/// set's type parameter, then the scopes.
+/// set's type parameter, then the scopes and the choices of scopes.
 pub(crate) struct RequiresScopeArgs {
     pub(crate) param: Option<Ident>,
     pub(crate) scopes: ScopeList,
+    pub(crate) any_of: Vec<AnyOf>,
+}
+
+/// `any(wallet:buys:create, wallet:transactions:read)`: a requirement that
+/// any one of the scopes meets.
+pub(crate) struct AnyOf {
+    /// The `any` keyword, where errors about the choice as a whole point.
+    pub(crate) any: Ident,
+    pub(crate) alternatives: ScopeList,
+}
+
+impl AnyOf {
+    /// Whether the input starts with `any(`: no scope does.
+    fn peek(input: ParseStream<'_>) -> bool {
+        let fork = input.fork();
+        fork.call(Ident::parse_any).is_ok_and(|ident| ident == "any")
+            && fork.peek(syn::token::Paren)
+    }
+}
+
+impl Parse for AnyOf {
+    fn parse(input: ParseStream<'_>) -> syn::Result<Self> {
+        let any = input.call(Ident::parse_any)?;
+        let content;
+        parenthesized!(content in input);
+        let alternatives = ScopeList::parse_terminated(&content)?;
+        Ok(AnyOf { any, alternatives })
+    }
 }
 
 impl Parse for RequiresScopeArgs {
@@ -130,14 +158,29 @@ impl Parse for RequiresScopeArgs {
         } else {
             None
         };
-        let scopes = ScopeList::parse_terminated(input)?;
-        if scopes.is_empty() {
+        let mut scopes = ScopeList::new();
+        let mut any_of = Vec::new();
+        while !input.is_empty() {
+            if AnyOf::peek(input) {
+                any_of.push(input.parse()?);
+            } else {
+                scopes.push_value(input.parse()?);
+            }
+            if input.is_empty() {
+                break;
+            }
+            let comma: Token![,] = input.parse()?;
+            if !scopes.empty_or_trailing() {
+                scopes.push_punct(comma);
+            }
+        }
+        if scopes.is_empty() && any_of.is_empty() {
             return Err(input.error(
                 "expected one or more OAuth scopes, such as \
                  `#[requires_scope(wallet:accounts:read)]`",
             ));
         }
-        Ok(RequiresScopeArgs { param, scopes })
+        Ok(RequiresScopeArgs { param, scopes, any_of })
     }
 }
 
@@ -242,6 +285,21 @@ mod tests {
         assert!(syn::parse_str::<RequiresScopeArgs>("S:").is_err());
         let args: RequiresScopeArgs = syn::parse_str("r#S: wallet:accounts:read").unwrap();
         assert_eq!(args.param.unwrap().unraw(), "S");
+    }
+
+    #[test]
+    fn choices_are_read_beside_plain_scopes() {
+        let args: RequiresScopeArgs = syn::parse_str(
+            "S: wallet:user:read, any(wallet:buys:create, wallet:transactions:read), offline_access",
+        )
+        .unwrap();
+        assert_eq!(args.scopes.len(), 2);
+        assert_eq!(args.any_of.len(), 1);
+        assert_eq!(args.any_of[0].alternatives.len(), 2);
+        let args: RequiresScopeArgs =
+            syn::parse_str("any(wallet:buys:create, wallet:transactions:read)").unwrap();
+        assert!(args.scopes.is_empty() && args.param.is_none());
+        assert!(syn::parse_str::<RequiresScopeArgs>("any(wallet:buys:create) wallet:user:read").is_err());
     }
 
     #[test]

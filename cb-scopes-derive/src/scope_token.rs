@@ -174,6 +174,13 @@ impl Errors {
         }
     }
 
+    /// Takes every error of `other` too.
+    pub(crate) fn extend(&mut self, other: Errors) {
+        if let Some(error) = other.0 {
+            self.push(error);
+        }
+    }
+
     pub(crate) fn to_compile_error(&self) -> TokenStream {
         self.0.as_ref().map(syn::Error::to_compile_error).unwrap_or_default()
     }

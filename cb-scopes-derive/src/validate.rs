@@ -6,10 +6,10 @@ use std::str::FromStr;
 
 use iso_currency::{Currency, IntoEnumIterator};
 use rust_decimal::Decimal;
-use syn::LitStr;
+use syn::{Ident, LitStr};
 
-use crate::catalogue::{self, CATALOGUE};
-use crate::parse::{ScopeList, SendLimitAttr};
+use crate::catalogue::{self, ANY_OF, CATALOGUE};
+use crate::parse::{AnyOf, ScopeList, SendLimitAttr};
 use crate::scope_token::{Errors, ScopeToken, resolve_all};
 
 /// The scope whose sets must carry a send limit.
@@ -111,6 +111,44 @@ pub(crate) fn named_set<'a>(
         (None, None) => None,
     };
     ValidSet { scopes: resolved, send_limit: valid_limit }
+}
+
+/// A choice of scopes: its alternatives resolve, there are two or more,
+/// and Coinbase documents it (each documented choice has a marker trait
+/// whose message names every alternative). Returns the choice's index in
+/// `ANY_OF` and the `any` keyword, where its bound points.
+pub(crate) fn any_of<'a>(any_of: &'a AnyOf, errors: &mut Errors) -> Option<(usize, &'a Ident)> {
+    let mut own = Errors::default();
+    let resolved = crate::scope_token::resolve_all(&any_of.alternatives, &mut own);
+    if !own.is_empty() {
+        errors.extend(own);
+        return None;
+    }
+    if resolved.len() < 2 {
+        errors.push(syn::Error::new(
+            any_of.any.span(),
+            "`any(..)` is a choice of two or more scopes; write a single scope on its own",
+        ));
+        return None;
+    }
+    let indices: Vec<usize> = resolved.iter().map(|(index, _)| *index).collect();
+    match catalogue::any_of_position(&indices) {
+        Some(choice) => Some((choice, &any_of.any)),
+        None => {
+            let documented: Vec<String> =
+                ANY_OF.iter().map(|choice| format!("any({})", choice.join(", "))).collect();
+            errors.push(syn::Error::new(
+                any_of.any.span(),
+                format_args!(
+                    "no Coinbase endpoint accepts any one of these scopes; the documented \
+                     choices are: {}\nhelp: require every scope the endpoint needs, each on its \
+                     own",
+                    documented.join("; ")
+                ),
+            ));
+            None
+        }
+    }
 }
 
 fn find_send<'a>(resolved: &[(usize, &'a ScopeToken)]) -> Option<&'a ScopeToken> {

@@ -52,7 +52,8 @@ pub struct Registration {
     pub function: &'static str,
     /// The crate it is in, as `CARGO_CRATE_NAME` spells it.
     pub crate_name: &'static str,
-    /// The scopes it requires, as Coinbase spells them.
+    /// The scopes it requires, as Coinbase spells them; a choice
+    /// (`any(a, b)`) is its alternatives joined by `|`: `"a|b"`.
     pub scopes: &'static [&'static str],
     /// The file it is defined in.
     pub file: &'static str,
@@ -61,9 +62,24 @@ pub struct Registration {
 }
 
 impl Registration {
-    /// The scopes it requires, as a set.
+    /// The scopes it requires, as a set; choices are not in it (see
+    /// [`choices`](Self::choices)).
     pub fn scope_set(&self) -> ScopeSet {
         self.scopes.iter().filter_map(|wire| wire.parse::<Scope>().ok()).collect()
+    }
+
+    /// Each choice it requires (`any(a, b)`), as the set of its
+    /// alternatives: one of them is enough.
+    pub fn choices(&self) -> impl Iterator<Item = ScopeSet> + '_ {
+        self.scopes.iter().filter(|wire| wire.contains('|')).map(|wire| {
+            wire.split('|').filter_map(|alternative| alternative.parse::<Scope>().ok()).collect()
+        })
+    }
+
+    /// Every scope it can use: its own and every alternative of its
+    /// choices.
+    pub fn usable(&self) -> ScopeSet {
+        self.choices().fold(self.scope_set(), ScopeSet::union)
     }
 
     /// Whether it belongs to this project's libraries rather than the app.
@@ -109,11 +125,18 @@ pub fn registrations() -> Vec<&'static Registration> {
 /// ```
 pub fn audit<S: DeclaredScopes>() -> Audit {
     let registry = registrations();
-    let used: ScopeSet = registry
-        .iter()
-        .filter(|r| !r.is_library())
-        .map(|r| r.scope_set())
-        .fold(ScopeSet::empty(), ScopeSet::union);
+    let app = || registry.iter().filter(|r| !r.is_library());
+    let mut used: ScopeSet = app().map(|r| r.scope_set()).fold(ScopeSet::empty(), ScopeSet::union);
+    // A choice is met by a scope the app needs anyway, or else by the first
+    // alternative the set declares: that one counts as used, and a second
+    // alternative that nothing else needs is more than the app needs.
+    for choice in app().flat_map(|r| r.choices()) {
+        if choice.intersection(used).is_empty()
+            && let Some(first) = choice.intersection(S::SCOPES).iter().next()
+        {
+            used.insert(first);
+        }
+    }
     Audit {
         declared: S::SCOPES,
         used,
@@ -192,7 +215,7 @@ impl fmt::Display for Audit {
             let elsewhere: Vec<String> = self
                 .registry
                 .iter()
-                .filter(|r| r.is_library() && r.scope_set().contains(scope))
+                .filter(|r| r.is_library() && r.usable().contains(scope))
                 .map(|r| format!("`{}`", r.function))
                 .collect();
             if elsewhere.is_empty() {
@@ -216,7 +239,8 @@ impl fmt::Display for Audit {
 /// Which function needs which scope, and the reverse.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct ScopeMap {
-    /// Each function's scopes, by function path.
+    /// Each function's scopes, by function path (for a choice, every
+    /// alternative).
     pub by_function: BTreeMap<&'static str, ScopeSet>,
     /// Each scope's functions, in catalogue order.
     pub by_scope: BTreeMap<Scope, Vec<&'static str>>,
@@ -226,7 +250,7 @@ pub struct ScopeMap {
 pub fn scope_map() -> ScopeMap {
     let mut map = ScopeMap::default();
     for registration in registrations() {
-        let scopes = registration.scope_set();
+        let scopes = registration.usable();
         let entry = map.by_function.entry(registration.function).or_default();
         *entry = entry.union(scopes);
         for scope in scopes {

@@ -190,6 +190,34 @@ pub use cb_scopes_derive::scopes;
 /// generic over the set but not annotated writes the bounds by hand, from
 /// [`includes`]: `where S: cb_scopes::includes::WalletAccountsRead`.
 ///
+/// **A choice of scopes.** Some endpoints accept a token with any one of
+/// several scopes: Advanced Trade's `POST /orders/close_position` takes
+/// `wallet:buys:create` or `wallet:transactions:read`. Write the choice as
+/// `any(..)`, alone or beside other scopes:
+///
+/// ```
+/// use cb_scopes::{Grant, requires_scope, scopes};
+///
+/// #[requires_scope(any(wallet:buys:create, wallet:transactions:read))]
+/// fn close_position<S>(grant: &Grant<S>) { /* ... */ }
+///
+/// scopes! { struct History(wallet:transactions:read); }
+/// # let granted = "wallet:transactions:read".parse().unwrap();
+/// # let grant = Grant::<History>::check(granted).unwrap();
+/// close_position(&grant);
+/// ```
+///
+/// A set with neither alternative fails with one message naming both:
+/// ``missing OAuth scope: needs one of `wallet:buys:create`,
+/// `wallet:transactions:read` ``. The choices are those Coinbase documents
+/// (each has a marker trait in [`includes::any`], whose message names every
+/// alternative); any other `any(..)` is a compile error listing them. In a
+/// function generic over the set, requiring the first alternative (in
+/// catalogue order) is enough to call a choice; requiring a later one is
+/// not, so write the `any(..)` there too. The least-privilege
+/// [`audit`](mod@audit) counts one alternative a set declares as used, and
+/// reports a second that nothing else needs.
+///
 /// **rustc's advice.** For a missing scope inside an annotated function,
 /// rustc suggests adding `S: cb_scopes::includes::WalletTransactionsSend` to
 /// the attribute. That form is accepted, as the scope it stands for, with a
@@ -199,8 +227,9 @@ pub use cb_scopes_derive::scopes;
 /// **`async fn`.** A missing scope on an awaited call is reported three
 /// times (at the argument, the call and the `.await`), for free functions
 /// and methods alike, each report naming the same scope: rustc checks the
-/// bounds again on the future the function returns, and only a boxed future
-/// (an allocation per call) would avoid that.
+/// bounds again on the future the function returns. A plain function that
+/// returns a concrete type implementing `IntoFuture` is reported once,
+/// which is why `cb_client`'s endpoints are written that way.
 pub use cb_scopes_derive::requires_scope;
 
 /// Fails a test when the set `S` asks for a scope that no annotated

@@ -38,8 +38,10 @@ pub const fn scope_set(bits: u64) -> ScopeSet {
 }
 
 /// The set of scopes listed as `stringify!` writes a list of them
-/// (`"wallet:accounts:read, wallet:user:read"`), for constants. An unknown
-/// scope fails the constant's evaluation, so the build.
+/// (`"wallet:accounts:read, wallet:user:read"`), for constants; a choice
+/// (`any(wallet:buys:create, wallet:transactions:read)`) adds every
+/// alternative. An unknown scope fails the constant's evaluation, so the
+/// build.
 pub const fn scope_list(list: &str) -> ScopeSet {
     let bytes = list.as_bytes();
     let mut set = ScopeSet::empty();
@@ -54,8 +56,20 @@ pub const fn scope_list(list: &str) -> ScopeSet {
         while from < to && bytes[from] == b' ' {
             from += 1;
         }
-        while to > from && bytes[to - 1] == b' ' {
+        // `any(` and `)` around a choice's alternatives, spaced or not.
+        if to - from >= 4
+            && bytes[from] == b'a'
+            && bytes[from + 1] == b'n'
+            && bytes[from + 2] == b'y'
+            && bytes[from + 3] == b'('
+        {
+            from += 4;
+        }
+        while to > from && matches!(bytes[to - 1], b' ' | b')') {
             to -= 1;
+        }
+        while from < to && bytes[from] == b' ' {
+            from += 1;
         }
         if to > from {
             let mut index = 0;
@@ -175,6 +189,10 @@ mod tests {
         assert_eq!(SET.to_string(), "wallet:payment-methods:read,wallet:payment-methods:limits");
         assert_eq!(scope_list(""), ScopeSet::empty());
         assert_eq!(scope_list("offline_access"), ScopeSet::empty().with(Scope::OfflineAccess));
+        assert_eq!(
+            scope_list("wallet:user:read, any(wallet:buys:create, wallet:transactions:read)"),
+            "wallet:user:read wallet:buys:create wallet:transactions:read".parse().unwrap()
+        );
     }
 
     #[test]

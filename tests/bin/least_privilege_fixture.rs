@@ -1,7 +1,9 @@
 //! A small app for the least-privilege tests: a few annotated functions and
-//! three sets. `exact` asks for what they need, `too-much` asks for one
-//! scope more, and `allowed` asks for `offline_access` on purpose. The first
-//! argument picks the check; `map` prints the app's scope map.
+//! five sets. `exact` asks for what they need, `too-much` asks for one
+//! scope more, and `allowed` asks for `offline_access` on purpose;
+//! `close-one` meets a choice of scopes with one alternative and
+//! `close-both` asks for both. The first argument picks the check; `map`
+//! prints the app's scope map.
 
 use cb_client::Client;
 use cb_client::cb_scopes::DeclaredScopes;
@@ -16,7 +18,20 @@ scopes! {
 
     #[send_limit(amount = "100.00", currency = "USD", period = "day")]
     struct Allowed(wallet:accounts:read, wallet:transactions:send, wallet:user:read, offline_access);
+
+    #[send_limit(amount = "100.00", currency = "USD", period = "day")]
+    struct CloseOne(wallet:accounts:read, wallet:transactions:send, wallet:user:read, wallet:transactions:read);
+
+    #[send_limit(amount = "100.00", currency = "USD", period = "day")]
+    struct CloseBoth(
+        wallet:accounts:read, wallet:transactions:send, wallet:user:read,
+        wallet:buys:create, wallet:transactions:read,
+    );
 }
+
+// Either scope lets Coinbase close a position.
+#[requires_scope(any(wallet:buys:create, wallet:transactions:read))]
+fn close<S>(_grant: &Grant<S>) {}
 
 #[requires_scope(wallet:accounts:read)]
 fn balances<S>(_grant: &Grant<S>) {}
@@ -37,7 +52,7 @@ impl Profile {
 
 fn main() {
     // Reference the functions so that they are linked, as an app's are.
-    let _ = (balances::<Exact>, pay::<Exact>, Profile::name::<Exact>);
+    let _ = (balances::<Exact>, pay::<Exact>, Profile::name::<Exact>, close::<CloseOne>);
     match std::env::args().nth(1).as_deref() {
         Some("exact") => assert_least_privilege!(Exact),
         Some("too-much") => assert_least_privilege!(TooMuch),
@@ -45,10 +60,13 @@ fn main() {
             "offline_access" => "refresh tokens keep the app connected",
         }),
         Some("allowed-without-reason") => assert_least_privilege!(Allowed),
+        Some("close-one") => assert_least_privilege!(CloseOne),
+        Some("close-both") => assert_least_privilege!(CloseBoth),
         Some("map") => print!("{}", scope_map().app_only().to_markdown()),
         _ => {
             eprintln!(
-                "usage: least-privilege-fixture exact|too-much|allowed|allowed-without-reason|map"
+                "usage: least-privilege-fixture \
+                 exact|too-much|allowed|allowed-without-reason|close-one|close-both|map"
             );
             std::process::exit(2);
         }

@@ -1,7 +1,7 @@
 //! The least-privilege audit on a fixture app, run as a child process as an
 //! app's test would run: a set with one scope too many fails naming it, an
-//! exact set passes, an allowed scope passes, and the scope map matches its
-//! golden file.
+//! exact set passes, an allowed scope passes, a choice of scopes counts one
+//! alternative as used, and the scope map matches its golden file.
 
 use std::process::{Command, Output};
 
@@ -48,6 +48,23 @@ fn the_allow_list_accepts_a_scope_on_purpose_and_only_then() {
     let without = fixture("allowed-without-reason");
     assert!(!without.status.success());
     assert!(stderr(&without).contains("  - offline_access"), "{}", stderr(&without));
+}
+
+#[test]
+fn one_alternative_of_a_choice_is_used_and_a_second_is_more_than_needed() {
+    let one = fixture("close-one");
+    assert!(one.status.success(), "{}", stderr(&one));
+    let both = fixture("close-both");
+    assert!(!both.status.success());
+    let message = stderr(&both);
+    assert!(
+        message.contains("`CloseBoth` asks for 1 scope(s) that no function of the app needs"),
+        "{message}"
+    );
+    // The first alternative in catalogue order meets the choice; the
+    // second is reported, with the library endpoints that could use it.
+    assert!(message.contains("  - wallet:transactions:read"), "{message}");
+    assert!(!message.contains("  - wallet:buys:create"), "{message}");
 }
 
 #[test]

@@ -37,6 +37,9 @@ macro_rules! scope_doc {
     () => {
         "none"
     };
+    (any($($scope:tt)+)) => {
+        concat!("one of `", stringify!($($scope)+), "`")
+    };
     ($($scope:tt)+) => {
         concat!("`", stringify!($($scope)+), "`")
     };
@@ -221,7 +224,8 @@ mod tests {
                 let name = head.rsplit(' ').next().unwrap();
                 let function = format!("cb_client::api::endpoints::{file}::{name}");
                 let bound: ScopeSet = match registered.iter().find(|r| r.function == function) {
-                    Some(registration) => registration.scopes.join(" ").parse().unwrap(),
+                    // A choice counts with every alternative, as `needed` does.
+                    Some(registration) => registration.usable(),
                     // An endpoint without a scope has no bound to register.
                     None => ScopeSet::empty(),
                 };
