@@ -86,6 +86,10 @@ pub(crate) enum TransactionKind {
     Sell,
     FiatDeposit,
     FiatWithdrawal,
+    /// A fill of an Advanced Trade order.
+    AdvancedTradeFill,
+    /// A Convert trade.
+    Trade,
 }
 
 /// Where a transaction stands.

@@ -11,6 +11,7 @@ use time::OffsetDateTime;
 pub(crate) mod auth;
 pub(crate) mod ids;
 pub(crate) mod ledger;
+pub(crate) mod market;
 pub(crate) mod telemetry;
 
 pub(crate) use auth::{
@@ -66,6 +67,16 @@ pub(crate) struct World {
     pub(crate) stats: Stats,
     pub(crate) requests: Vec<RequestRecord>,
     pub(crate) faults: FaultPlan,
+    /// Advanced Trade: the products, made on first use.
+    pub(crate) products: Vec<market::Product>,
+    /// Each user's default portfolio id.
+    pub(crate) portfolios: HashMap<String, String>,
+    pub(crate) orders: BTreeMap<String, market::Order>,
+    /// Orders by user and `client_order_id`: a retried create finds its
+    /// order here.
+    pub(crate) client_orders: HashMap<(String, String), String>,
+    pub(crate) fills: Vec<market::Fill>,
+    pub(crate) convert_trades: BTreeMap<String, market::ConvertTrade>,
     /// Requests since the last [`prune`](World::prune).
     since_prune: u32,
 }
@@ -148,6 +159,12 @@ impl World {
             stats: Stats::default(),
             requests: Vec::new(),
             faults: FaultPlan::default(),
+            products: Vec::new(),
+            portfolios: HashMap::new(),
+            orders: BTreeMap::new(),
+            client_orders: HashMap::new(),
+            fills: Vec::new(),
+            convert_trades: BTreeMap::new(),
             since_prune: 0,
         }
     }
