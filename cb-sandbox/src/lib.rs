@@ -315,6 +315,15 @@ impl Sandbox {
         })
     }
 
+    /// Moves an Advanced Trade product's price (`BTC-USD`, `ETH-USD`,
+    /// `LTC-USD`, `USDC-USD`, `ETH-BTC`; they start at the fixed v2
+    /// prices), and lets the market react: stop orders the price reached
+    /// trigger, and resting limit orders it crossed fill. Returns whether
+    /// the product exists.
+    pub fn set_price(&self, product: &str, price: Decimal) -> bool {
+        self.state.world(|world| world.set_price(product, price))
+    }
+
     /// A clock that reads the sandbox's time, for the client:
     /// `OAuthClient::builder(..).clock(sandbox.clock())` makes tokens expire
     /// for the client when [`advance`](Self::advance) moves the sandbox on.

@@ -26,7 +26,8 @@ fn coinbase_shaped(path: &str, response: Response) -> Response {
         .headers()
         .get(axum::http::header::CONTENT_TYPE)
         .is_some_and(|value| value.as_bytes().starts_with(b"application/json"));
-    if !path.starts_with("/v2/")
+    let v3 = path.starts_with("/api/v3/");
+    if !(path.starts_with("/v2/") || v3)
         || is_json
         || !(status.is_client_error() || status.is_server_error())
     {
@@ -38,7 +39,8 @@ fn coinbase_shaped(path: &str, response: Response) -> Response {
         _ if status.is_server_error() => ("internal_server_error", "Internal server error"),
         _ => ("invalid_request", "The request is not valid"),
     };
-    ApiError::new(status, id, message).into_response()
+    let error = ApiError::new(status, id, message);
+    if v3 { error.into_v3_response() } else { error.into_response() }
 }
 
 /// The layer around every route.

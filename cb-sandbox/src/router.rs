@@ -83,6 +83,34 @@ pub(crate) fn router(state: AppState) -> Router {
             )
         });
 
+    // Advanced Trade, each route gated by the scope Coinbase's table gives.
+    let v3 = "/api/v3/brokerage";
+    let route = |path: &str| format!("{v3}{path}");
+    use api::v3::{accounts as brokerage, convert, orders, products};
+    let api = api
+        .route(&route("/orders"), post(orders::create))
+        .route(&route("/orders/preview"), post(orders::preview))
+        .route(&route("/orders/edit"), post(orders::edit))
+        .route(&route("/orders/edit_preview"), post(orders::edit_preview))
+        .route(&route("/orders/batch_cancel"), post(orders::batch_cancel))
+        .route(&route("/orders/close_position"), post(orders::close_position))
+        .route(&route("/orders/historical/batch"), get(orders::list))
+        .route(&route("/orders/historical/fills"), get(orders::fills))
+        .route(&route("/orders/historical/{order}"), get(orders::show))
+        .route(&route("/accounts"), get(brokerage::list))
+        .route(&route("/accounts/{account}"), get(brokerage::show))
+        .route(&route("/portfolios"), get(brokerage::portfolios))
+        .route(&route("/portfolios/{portfolio}"), get(brokerage::portfolio))
+        .route(&route("/transaction_summary"), get(brokerage::transaction_summary))
+        .route(&route("/products"), get(products::list))
+        .route(&route("/products/{product}"), get(products::show))
+        .route(&route("/products/{product}/candles"), get(products::candles))
+        .route(&route("/products/{product}/ticker"), get(products::ticker))
+        .route(&route("/best_bid_ask"), get(products::best_bid_ask))
+        .route(&route("/product_book"), get(products::product_book))
+        .route(&route("/convert/quote"), post(convert::quote))
+        .route(&route("/convert/trade/{trade}"), get(convert::show).post(convert::commit));
+
     oauth
         .merge(api)
         .fallback(wire::not_found)

@@ -71,6 +71,31 @@ impl ApiError {
     }
 }
 
+impl ApiError {
+    /// This error in Advanced Trade's shape: `{"error", "error_details",
+    /// "message"}`, its code from the status unless the id is one already.
+    pub(crate) fn into_v3_response(self) -> Response {
+        let code = if self.id.bytes().all(|b| b.is_ascii_uppercase() || b == b'_') {
+            self.id
+        } else {
+            match self.status.as_u16() {
+                401 => "UNAUTHENTICATED",
+                403 => "PERMISSION_DENIED",
+                404 => "NOT_FOUND",
+                429 => "RESOURCE_EXHAUSTED",
+                500..=599 => "INTERNAL",
+                _ => "INVALID_ARGUMENT",
+            }
+        };
+        let body = json!({ "error": code, "error_details": self.message, "message": self.message });
+        let mut response = (self.status, axum::Json(body)).into_response();
+        if let Some(seconds) = self.retry_after {
+            response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+        }
+        response
+    }
+}
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let body = json!({ "errors": [{ "id": self.id, "message": self.message }] });

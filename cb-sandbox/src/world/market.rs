@@ -87,7 +87,12 @@ pub(crate) enum OrderKind {
     /// A market order of this much base.
     MarketBase(Decimal),
     /// A limit order, good till cancelled or till `end_time`.
-    Limit { base_size: Decimal, limit_price: Decimal, post_only: bool, end_time: Option<OffsetDateTime> },
+    Limit {
+        base_size: Decimal,
+        limit_price: Decimal,
+        post_only: bool,
+        end_time: Option<OffsetDateTime>,
+    },
     /// A stop-limit order: a limit order once the price reaches the stop.
     StopLimit {
         base_size: Decimal,
@@ -112,7 +117,9 @@ impl OrderKind {
     pub(crate) fn limit(&self) -> Option<(Decimal, Decimal)> {
         match self {
             OrderKind::Limit { base_size, limit_price, .. }
-            | OrderKind::StopLimit { base_size, limit_price, .. } => Some((*limit_price, *base_size)),
+            | OrderKind::StopLimit { base_size, limit_price, .. } => {
+                Some((*limit_price, *base_size))
+            }
             _ => None,
         }
     }
@@ -163,7 +170,6 @@ pub(crate) struct Fill {
     pub(crate) commission: Decimal,
     pub(crate) liquidity: Liquidity,
     pub(crate) time: OffsetDateTime,
-    pub(crate) seq: u64,
 }
 
 /// Where a Convert trade stands, as Coinbase spells it.
@@ -191,8 +197,6 @@ pub(crate) struct ConvertTrade {
     pub(crate) total: Decimal,
     pub(crate) status: ConvertStatus,
     pub(crate) expires_at: OffsetDateTime,
-    pub(crate) created_at: OffsetDateTime,
-    pub(crate) seq: u64,
 }
 
 /// Why the market refused an order, as Advanced Trade's
@@ -342,21 +346,41 @@ impl World {
                 let size = (*quote / (Decimal::ONE + TAKER_FEE) / product.ask())
                     .round_dp_with_strategy(base_dp, rust_decimal::RoundingStrategy::ToZero);
                 let (value, fee) = taker(product.ask(), size);
-                Plan { fill: Some((product.ask(), size)), hold: Decimal::ZERO, total: value + fee, fee }
+                Plan {
+                    fill: Some((product.ask(), size)),
+                    hold: Decimal::ZERO,
+                    total: value + fee,
+                    fee,
+                }
             }
             (Side::Sell, OrderKind::MarketQuote(quote)) => {
                 let size = (*quote / product.bid())
                     .round_dp_with_strategy(base_dp, rust_decimal::RoundingStrategy::ToZero);
                 let (value, fee) = taker(product.bid(), size);
-                Plan { fill: Some((product.bid(), size)), hold: Decimal::ZERO, total: value - fee, fee }
+                Plan {
+                    fill: Some((product.bid(), size)),
+                    hold: Decimal::ZERO,
+                    total: value - fee,
+                    fee,
+                }
             }
             (Side::Buy, OrderKind::MarketBase(size)) => {
                 let (value, fee) = taker(product.ask(), *size);
-                Plan { fill: Some((product.ask(), *size)), hold: Decimal::ZERO, total: value + fee, fee }
+                Plan {
+                    fill: Some((product.ask(), *size)),
+                    hold: Decimal::ZERO,
+                    total: value + fee,
+                    fee,
+                }
             }
             (Side::Sell, OrderKind::MarketBase(size)) => {
                 let (value, fee) = taker(product.bid(), *size);
-                Plan { fill: Some((product.bid(), *size)), hold: Decimal::ZERO, total: value - fee, fee }
+                Plan {
+                    fill: Some((product.bid(), *size)),
+                    hold: Decimal::ZERO,
+                    total: value - fee,
+                    fee,
+                }
             }
             (_, OrderKind::Limit { base_size, limit_price, post_only, .. }) => {
                 if !positive(*base_size, base_dp) {
@@ -376,8 +400,11 @@ impl World {
                 }
                 // A stop already reached would trigger at once: Coinbase
                 // refuses it.
-                let reached =
-                    if *stop_up { product.price >= *stop_price } else { product.price <= *stop_price };
+                let reached = if *stop_up {
+                    product.price >= *stop_price
+                } else {
+                    product.price <= *stop_price
+                };
                 if !positive(*stop_price, quote_dp) || reached {
                     return Err(Refusal::InvalidStopPrice);
                 }
@@ -437,7 +464,13 @@ impl World {
     /// Fills `size` of the order at `price`: moves the money, records the
     /// fill and the order's progress. The caller planned it, so the funds
     /// are there.
-    pub(crate) fn fill(&mut self, order_id: &str, price: Decimal, size: Decimal, liquidity: Liquidity) {
+    pub(crate) fn fill(
+        &mut self,
+        order_id: &str,
+        price: Decimal,
+        size: Decimal,
+        liquidity: Liquidity,
+    ) {
         let Some(order) = self.orders.get(order_id).cloned() else { return };
         let Some(product) = self.product(&order.product_id) else { return };
         let quote_dp = decimals(&product.quote);
@@ -448,7 +481,8 @@ impl World {
             Side::Buy => (size, -(value + fee)),
             Side::Sell => (-size, value - fee),
         };
-        let movement = [(order.base_account.as_str(), base_move), (order.quote_account.as_str(), quote_move)];
+        let movement =
+            [(order.base_account.as_str(), base_move), (order.quote_account.as_str(), quote_move)];
         let outside = [(product.base.as_str(), -base_move), (product.quote.as_str(), -quote_move)];
         if self.check_movement(&movement, &outside).is_err() {
             tracing::error!(target: "cb_sandbox", "a planned fill is out of range");
@@ -457,7 +491,9 @@ impl World {
         for (currency, amount) in outside {
             self.outside(currency, amount);
         }
-        for ((account, amount), currency) in movement.into_iter().zip([&product.base, &product.quote]) {
+        for ((account, amount), currency) in
+            movement.into_iter().zip([&product.base, &product.quote])
+        {
             self.post(NewTransaction {
                 description: Some(format!("Advanced Trade fill of order {order_id}")),
                 counterparty: Some("market".to_owned()),
@@ -471,7 +507,6 @@ impl World {
             });
         }
         let now = self.now();
-        let seq = self.seq();
         self.fills.push(Fill {
             trade_id: new_id(),
             entry_id: new_id(),
@@ -484,7 +519,6 @@ impl World {
             commission: fee,
             liquidity,
             time: now,
-            seq,
         });
         if let Some(order) = self.orders.get_mut(order_id) {
             order.filled_size += size;
@@ -528,7 +562,11 @@ impl World {
                 continue;
             }
             if let OrderKind::StopLimit { stop_price, stop_up, triggered, .. } = &mut order.kind {
-                let reached = if *stop_up { product.price >= *stop_price } else { product.price <= *stop_price };
+                let reached = if *stop_up {
+                    product.price >= *stop_price
+                } else {
+                    product.price <= *stop_price
+                };
                 if !*triggered && reached {
                     *triggered = true;
                 }
@@ -593,8 +631,6 @@ impl World {
             total,
             status: ConvertStatus::Created,
             expires_at: now + QUOTE_LIFETIME,
-            created_at: now,
-            seq: self.seq(),
         };
         self.convert_trades.insert(trade.id.clone(), trade.clone());
         Ok(trade)
@@ -614,10 +650,14 @@ impl World {
         if self.available(&trade.from_account) < trade.amount {
             return Err("insufficient balance in the source account");
         }
-        let movement =
-            [(trade.from_account.as_str(), -trade.amount), (trade.to_account.as_str(), trade.total)];
-        let outside =
-            [(trade.from_currency.as_str(), trade.amount), (trade.to_currency.as_str(), -trade.total)];
+        let movement = [
+            (trade.from_account.as_str(), -trade.amount),
+            (trade.to_account.as_str(), trade.total),
+        ];
+        let outside = [
+            (trade.from_currency.as_str(), trade.amount),
+            (trade.to_currency.as_str(), -trade.total),
+        ];
         self.check_movement(&movement, &outside).map_err(|_| "the amount is out of range")?;
         for (currency, amount) in outside {
             self.outside(currency, amount);
@@ -657,7 +697,14 @@ mod tests {
         (world, user, btc, usd)
     }
 
-    fn order(world: &mut World, user: &str, side: Side, kind: OrderKind, btc: &str, usd: &str) -> String {
+    fn order(
+        world: &mut World,
+        user: &str,
+        side: Side,
+        kind: OrderKind,
+        btc: &str,
+        usd: &str,
+    ) -> String {
         let id = new_id();
         let product = world.product("BTC-USD").unwrap();
         let plan = world.plan(&product, side, &kind, btc, usd).unwrap();
@@ -703,7 +750,14 @@ mod tests {
     #[test]
     fn a_market_buy_fills_at_the_ask_with_the_taker_fee_and_money_adds_up() {
         let (mut world, user, btc, usd) = world_with_money();
-        let id = order(&mut world, &user, Side::Buy, OrderKind::MarketQuote(Decimal::new(10_000, 2)), &btc, &usd);
+        let id = order(
+            &mut world,
+            &user,
+            Side::Buy,
+            OrderKind::MarketQuote(Decimal::new(10_000, 2)),
+            &btc,
+            &usd,
+        );
         let order = &world.orders[&id];
         assert_eq!(order.status, OrderStatus::Filled);
         assert!(world.accounts[&btc].balance > Decimal::ZERO);
@@ -780,7 +834,10 @@ mod tests {
         let mut world = world;
         let product = world.product("BTC-USD").unwrap();
         let big = OrderKind::MarketBase(Decimal::ONE);
-        assert_eq!(world.plan(&product, Side::Buy, &big, &btc, &usd).err(), Some(Refusal::InsufficientFund));
+        assert_eq!(
+            world.plan(&product, Side::Buy, &big, &btc, &usd).err(),
+            Some(Refusal::InsufficientFund)
+        );
         let crossing = OrderKind::Limit {
             base_size: Decimal::new(1, 3),
             limit_price: Decimal::new(70_000, 0),
@@ -792,6 +849,9 @@ mod tests {
             Some(Refusal::InvalidLimitPricePostOnly)
         );
         let tiny = OrderKind::MarketBase(Decimal::new(1, 9));
-        assert_eq!(world.plan(&product, Side::Sell, &tiny, &btc, &usd).err(), Some(Refusal::InvalidSize));
+        assert_eq!(
+            world.plan(&product, Side::Sell, &tiny, &btc, &usd).err(),
+            Some(Refusal::InvalidSize)
+        );
     }
 }
