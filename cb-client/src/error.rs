@@ -82,6 +82,12 @@ pub enum Error {
         source: Box<Error>,
     },
 
+    /// Advanced Trade refused an order, its preview or its edit (it answers
+    /// `200` with `success: false`, or a preview with `errs`). Nothing was
+    /// placed or changed. Match on [`OrderRefusal::reason`].
+    #[error("Coinbase refused the order: {0}")]
+    OrderRefused(OrderRefusal),
+
     /// Coinbase throttled the user: more than 10,000 requests in an hour.
     #[error("rate limited by Coinbase{}", retry_after.map(|d| format!(", retry after {} s", d.as_secs())).unwrap_or_default())]
     RateLimited {
@@ -143,6 +149,98 @@ impl Error {
 
     pub(crate) fn reauthorize(reason: ReauthorizationReason) -> Self {
         Error::ReauthorizationRequired { reason }
+    }
+}
+
+/// Why Advanced Trade refused an order, read from its failure codes
+/// (`new_order_failure_reason`, `preview_failure_reason`,
+/// `edit_failure_reason`, `error`), never from its message.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct OrderRefusal {
+    /// The kind of refusal.
+    pub reason: OrderRefusalReason,
+    /// The most specific code Coinbase gave, as it spelled it, such as
+    /// `INSUFFICIENT_FUNDS` or `PREVIEW_INVALID_LIMIT_PRICE`.
+    pub code: String,
+    /// Coinbase's message, for people.
+    pub message: String,
+}
+
+/// The kinds of [`OrderRefusal`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum OrderRefusalReason {
+    /// Not enough available in the account that pays: balance less what
+    /// open orders hold.
+    InsufficientFunds,
+    /// The limit price is not valid.
+    InvalidLimitPrice,
+    /// A post-only order would have filled at once.
+    PostOnlyWouldCross,
+    /// The stop price is not valid, or was already reached.
+    InvalidStopPrice,
+    /// The size is too small, too large or too precise.
+    InvalidSize,
+    /// No such product.
+    UnknownProduct,
+    /// The order to edit does not exist, or is no longer open.
+    OrderNotFound,
+    /// Another code; [`OrderRefusal::code`] has it.
+    Other,
+}
+
+impl OrderRefusal {
+    /// A refusal from Coinbase's codes, most specific first; `None` codes
+    /// are skipped.
+    pub(crate) fn from_codes<'a>(
+        codes: impl IntoIterator<Item = Option<&'a str>>,
+        message: String,
+    ) -> Self {
+        let codes: Vec<&str> = codes
+            .into_iter()
+            .flatten()
+            .filter(|code| !code.is_empty() && !code.starts_with("UNKNOWN_"))
+            .collect();
+        let reason = codes.iter().find_map(|code| {
+            let code = code.strip_prefix("PREVIEW_").unwrap_or(code);
+            Some(match code {
+                "INSUFFICIENT_FUND" | "INSUFFICIENT_FUNDS" | "INSUFFICIENT_LEDGER_BALANCE" => {
+                    OrderRefusalReason::InsufficientFunds
+                }
+                "INVALID_LIMIT_PRICE" | "INVALID_PRICE_PRECISION" => {
+                    OrderRefusalReason::InvalidLimitPrice
+                }
+                "INVALID_LIMIT_PRICE_POST_ONLY" => OrderRefusalReason::PostOnlyWouldCross,
+                "INVALID_STOP_PRICE" => OrderRefusalReason::InvalidStopPrice,
+                "INVALID_PRODUCT_ID" => OrderRefusalReason::UnknownProduct,
+                "ORDER_NOT_FOUND" | "ORDER_NOT_OPEN" => OrderRefusalReason::OrderNotFound,
+                code if code.starts_with("INVALID_SIZE")
+                    || code.starts_with("INVALID_BASE_SIZE")
+                    || code.starts_with("INVALID_QUOTE_SIZE") =>
+                {
+                    OrderRefusalReason::InvalidSize
+                }
+                _ => return None,
+            })
+        });
+        OrderRefusal {
+            reason: reason.unwrap_or(OrderRefusalReason::Other),
+            code: codes
+                .first()
+                .map_or_else(|| "UNKNOWN_FAILURE_REASON".to_owned(), |c| (*c).to_owned()),
+            message,
+        }
+    }
+}
+
+impl fmt::Display for OrderRefusal {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.message.is_empty() {
+            f.write_str(&self.code)
+        } else {
+            write!(f, "{}: {}", self.code, self.message)
+        }
     }
 }
 

@@ -66,9 +66,11 @@ mod wire;
 
 pub use api::bodies::{RequestMoney, SendMoney, TradeOrder, Transfer};
 pub use api::client::Client;
+pub use api::cursor_list::{CursorList, CursorListPage};
 pub use api::list::{List, Order, Page};
 pub use api::models;
 pub use api::models::AuthInfo;
+pub use api::orders::{ClosePosition, NewOrder, OrderConfiguration, Side, StopDirection};
 pub use api::request::ApiRequest;
 pub use api::transport::CB_VERSION;
 pub use auth::builder::OAuthClientBuilder;
@@ -83,7 +85,9 @@ pub use auth::store::PgStore;
 pub use auth::store::RedisStore;
 pub use auth::store::{FileStore, MemoryStore, RefreshLock, StoreError, Stored, TokenStore};
 pub use auth::tokens::{TokenRecord, fingerprint};
-pub use error::{ApiError, Error, PendingSend, ReauthorizationReason};
+pub use error::{
+    ApiError, Error, OrderRefusal, OrderRefusalReason, PendingSend, ReauthorizationReason,
+};
 
 /// `cb-scopes`, re-exported so that an app can depend on this crate alone.
 pub use cb_scopes;

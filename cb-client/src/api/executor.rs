@@ -166,8 +166,11 @@ impl Connection {
     /// says which limit.
     fn classify(&self, error: Error, needed: ScopeSet) -> Error {
         match error {
+            // v2 says `invalid_scope`; Advanced Trade, `PERMISSION_DENIED`.
             Error::Api { status: 403, errors }
-                if errors.iter().any(|e| e.id == "invalid_scope") =>
+                if errors
+                    .iter()
+                    .any(|e| e.id == "invalid_scope" || e.id == "PERMISSION_DENIED") =>
             {
                 Error::ScopeRefused { needed, errors }
             }

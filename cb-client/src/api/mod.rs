@@ -9,10 +9,12 @@
 
 pub(crate) mod bodies;
 pub(crate) mod client;
+pub(crate) mod cursor_list;
 mod endpoints;
 pub(crate) mod executor;
 pub(crate) mod list;
 pub mod models;
+pub(crate) mod orders;
 pub(crate) mod request;
 pub(crate) mod transport;
 pub(crate) mod two_factor;

@@ -81,7 +81,9 @@ pub(crate) async fn call_api(
     };
     let first = errors.first().map(|error| error.id.as_str()).unwrap_or_default();
     match (status, first) {
-        (StatusCode::UNAUTHORIZED, "expired_token") => ApiOutcome::Expired,
+        // Advanced Trade says only UNAUTHENTICATED: refresh once and replay,
+        // which a revoked authorization fails at the token endpoint.
+        (StatusCode::UNAUTHORIZED, "expired_token" | "UNAUTHENTICATED") => ApiOutcome::Expired,
         (StatusCode::UNAUTHORIZED, "revoked_token" | "invalid_token") => {
             ApiOutcome::Failed(Error::reauthorize(ReauthorizationReason::Revoked))
         }
@@ -110,11 +112,30 @@ pub(crate) fn request_span(
     )
 }
 
-/// An error answer's body, when it has Coinbase's shape.
+/// An error answer's body, when it has one of Coinbase's shapes: v2's
+/// `errors`, or Advanced Trade's `error` code with its `message`.
 #[derive(serde::Deserialize)]
 struct ErrorBody {
     #[serde(default)]
     errors: Vec<ApiError>,
+    #[serde(default)]
+    error: Option<String>,
+    #[serde(default)]
+    message: Option<String>,
+    #[serde(default)]
+    error_details: Option<String>,
+}
+
+impl ErrorBody {
+    fn into_errors(self) -> Vec<ApiError> {
+        match self.error {
+            Some(code) if self.errors.is_empty() && !code.is_empty() => {
+                let message = self.message.or(self.error_details).unwrap_or_default();
+                vec![ApiError::new(code, message)]
+            }
+            _ => self.errors,
+        }
+    }
 }
 
 /// The `errors` of an error answer, read as directly as a success: in
@@ -125,7 +146,7 @@ fn read_errors(body: &[u8], status: StatusCode) -> Result<Vec<ApiError>, Error> 
         Vec::new()
     } else {
         match serde_json::from_slice::<ErrorBody>(body) {
-            Ok(body) => body.errors,
+            Ok(body) => body.into_errors(),
             Err(_) => match serde_json::from_slice::<serde::de::IgnoredAny>(body) {
                 Ok(_) => Vec::new(),
                 Err(error) => {
@@ -195,6 +216,17 @@ pub(crate) fn read_envelope<'a, T: serde::Deserialize<'a>>(
     Ok(envelope)
 }
 
+/// A success answer that has no envelope (Advanced Trade's), typed whole.
+pub(crate) fn read_json<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, Error> {
+    serde_json::from_slice(body).map_err(|error| {
+        Error::invalid_response(format!(
+            "the answer is not a {}: {}",
+            std::any::type_name::<T>().rsplit("::").next().unwrap_or("resource"),
+            wire::shape(&error)
+        ))
+    })
+}
+
 /// The `data` of a success answer, typed.
 pub(crate) fn read_data<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, Error> {
     read_envelope::<T>(body).map(|envelope| envelope.data)
@@ -218,6 +250,8 @@ mod tests {
         // JSON of another shape: the status speaks.
         assert_eq!(ids(r#"{"errors":"down","x":[1]}"#, 502).unwrap(), ["bad_gateway"]);
         assert_eq!(ids(r#"["a"]"#, 400).unwrap(), ["bad_request"]);
+        let v3 = r#"{"error":"PERMISSION_DENIED","error_details":"d","message":"Missing required scopes"}"#;
+        assert_eq!(ids(v3, 403).unwrap(), ["PERMISSION_DENIED"]);
         let html = ids("<html>busy</html>", 502).unwrap_err().to_string();
         assert!(html.contains("502 Bad Gateway answer that is not JSON"), "{html}");
         assert!(!html.contains("busy"), "the body is not quoted: {html}");

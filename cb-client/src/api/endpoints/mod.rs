@@ -14,6 +14,7 @@ use reqwest::Method;
 use serde::de::DeserializeOwned;
 
 use crate::api::client::Client;
+use crate::api::cursor_list::{CursorList, CursorPage};
 use crate::api::executor::Call;
 use crate::api::list::List;
 use crate::api::models::transaction::Transaction;
@@ -29,6 +30,16 @@ macro_rules! send_limit_for {
     };
     ($($other:tt)*) => {
         ""
+    };
+}
+
+/// The scopes of the doc example's set: a choice's first alternative.
+macro_rules! example_scopes {
+    (any($a:ident : $b:ident : $c:ident, $($rest:tt)*)) => {
+        stringify!($a:$b:$c)
+    };
+    ($($scope:tt)*) => {
+        stringify!($($scope)*)
     };
 }
 
@@ -86,7 +97,7 @@ macro_rules! endpoints {
             #[doc = " # use cb_client::models::*;"]
             #[doc = concat!(
                 " # cb_scopes::scopes! { ", send_limit_for!($($($scope)+)?),
-                "struct App(", stringify!($($($scope)+)?), "); }"
+                "struct App(", example_scopes!($($($scope)+)?), "); }"
             )]
             #[doc = " # async fn demo(client: Client<App>) -> Result<(), Error> {"]
             $(#[doc = $example])*
@@ -110,6 +121,8 @@ macro_rules! endpoints {
 
 mod accounts;
 mod addresses;
+mod advanced_trade;
+mod convert;
 mod notifications;
 mod payment_methods;
 mod trades;
@@ -169,6 +182,16 @@ impl<S> Client<S> {
         ApiRequest::new(self.api.clone(), call, |_| Ok(()))
     }
 
+    /// The Advanced Trade list the call's first page starts, each page
+    /// read by `read`.
+    fn cursor_list<T: Send + 'static>(
+        &self,
+        call: Call,
+        read: fn(&[u8]) -> Result<CursorPage<T>, Error>,
+    ) -> CursorList<T> {
+        CursorList::new(self.api.clone(), call, read)
+    }
+
     /// The list the call's first page starts.
     fn list<T: DeserializeOwned + Send + 'static>(&self, call: Call) -> List<T> {
         List::new(self.api.clone(), call)
@@ -208,6 +231,8 @@ mod tests {
         let files = [
             ("accounts", accounts::ENDPOINTS),
             ("addresses", addresses::ENDPOINTS),
+            ("advanced_trade", advanced_trade::ENDPOINTS),
+            ("convert", convert::ENDPOINTS),
             ("notifications", notifications::ENDPOINTS),
             ("payment_methods", payment_methods::ENDPOINTS),
             ("trades", trades::ENDPOINTS),
@@ -230,11 +255,17 @@ mod tests {
                     None => ScopeSet::empty(),
                 };
                 assert_eq!(endpoint.needed, bound, "{function}");
-                assert!(endpoint.route.starts_with("/v2/"), "{function}: {}", endpoint.route);
+                assert!(
+                    ["/v2/", "/api/v3/brokerage/"]
+                        .iter()
+                        .any(|base| endpoint.route.starts_with(base)),
+                    "{function}: {}",
+                    endpoint.route
+                );
                 walked += usize::from(!bound.is_empty());
             }
         }
         assert_eq!(walked, registered.len(), "an annotated method that is not an endpoint");
-        assert!(walked >= 40, "{walked} endpoints");
+        assert!(walked >= 63, "{walked} endpoints");
     }
 }

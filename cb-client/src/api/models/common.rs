@@ -107,7 +107,9 @@ pub(crate) use {id_type, string_enum};
 /// "BTC"}`. The amount is a decimal, never a float.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Money {
-    /// The amount, exactly as Coinbase sent it.
+    /// The amount, exactly as Coinbase sent it (Advanced Trade and the
+    /// current deposit answers call it `value`).
+    #[serde(alias = "value")]
     pub amount: Decimal,
     /// The currency code, such as `USD` or `BTC`.
     pub currency: String,

@@ -1,0 +1,469 @@
+//! Advanced Trade: orders, fills, brokerage accounts, portfolios, the fee
+//! summary, and products with their market data
+//! (`/api/v3/brokerage/...`). Each endpoint needs the scope Coinbase's
+//! "Advanced Trade Scope & Permissions" table gives it; see
+//! `docs/advanced-trade.md`.
+
+use rust_decimal::Decimal;
+use serde::Deserialize;
+use serde_json::json;
+use time::OffsetDateTime;
+
+use crate::api::cursor_list::{CursorList, CursorPage};
+use crate::api::models::AccountId;
+use crate::api::models::advanced_trade::{
+    BrokerageAccount, BrokerageOrder, CancelResult, Candle, EditPreview, Fill, Granularity,
+    OrderId, OrderPreview, OrderStatus, PlacedOrder, Portfolio, PortfolioBreakdown, PortfolioId,
+    PriceBook, Product, ProductBook, ProductId, Ticker, TransactionSummary,
+};
+use crate::api::orders::{ClosePosition, NewOrder};
+use crate::api::request::ApiRequest;
+use crate::api::transport::read_json;
+use crate::error::{Error, OrderRefusal};
+
+/// An order call's answer: `success`, and the order or why not.
+#[derive(Deserialize)]
+struct OrderAnswer {
+    success: bool,
+    #[serde(default)]
+    success_response: Option<PlacedOrder>,
+    #[serde(default)]
+    error_response: Option<OrderFailure>,
+}
+
+/// Advanced Trade's `error_response`.
+#[derive(Deserialize, Default)]
+struct OrderFailure {
+    #[serde(default)]
+    error: Option<String>,
+    #[serde(default)]
+    message: Option<String>,
+    #[serde(default)]
+    error_details: Option<String>,
+    #[serde(default)]
+    preview_failure_reason: Option<String>,
+    #[serde(default)]
+    new_order_failure_reason: Option<String>,
+}
+
+/// A placed order, or the refusal a `success: false` answer is.
+fn read_placed(body: &[u8]) -> Result<PlacedOrder, Error> {
+    let answer: OrderAnswer = read_json(body)?;
+    match (answer.success, answer.success_response) {
+        (true, Some(placed)) => Ok(placed),
+        (true, None) => Err(Error::invalid_response("a placed order without its success_response")),
+        (false, _) => {
+            let failure = answer.error_response.unwrap_or_default();
+            let message = failure.message.or(failure.error_details).unwrap_or_default();
+            Err(Error::OrderRefused(OrderRefusal::from_codes(
+                [
+                    failure.new_order_failure_reason.as_deref(),
+                    failure.preview_failure_reason.as_deref(),
+                    failure.error.as_deref(),
+                ],
+                message,
+            )))
+        }
+    }
+}
+
+/// A preview, or the refusal its `errs` are.
+fn read_preview(body: &[u8]) -> Result<OrderPreview, Error> {
+    #[derive(Deserialize)]
+    struct Errs {
+        #[serde(default)]
+        errs: Vec<String>,
+    }
+    let Errs { errs } = read_json(body)?;
+    if !errs.is_empty() {
+        let codes = errs.iter().map(|code| Some(code.as_str()));
+        return Err(Error::OrderRefused(OrderRefusal::from_codes(codes, String::new())));
+    }
+    read_json(body)
+}
+
+/// An edit's `errors`, as a refusal.
+#[derive(Deserialize, Default)]
+struct EditError {
+    #[serde(default)]
+    edit_failure_reason: Option<String>,
+    #[serde(default)]
+    preview_failure_reason: Option<String>,
+}
+
+fn edit_refusal(errors: &[EditError]) -> Option<Error> {
+    let codes: Vec<Option<&str>> = errors
+        .iter()
+        .flat_map(|e| [e.preview_failure_reason.as_deref(), e.edit_failure_reason.as_deref()])
+        .collect();
+    let refusal = OrderRefusal::from_codes(codes, String::new());
+    (!errors.is_empty()).then_some(Error::OrderRefused(refusal))
+}
+
+fn read_edit(body: &[u8]) -> Result<(), Error> {
+    #[derive(Deserialize)]
+    struct Answer {
+        success: bool,
+        #[serde(default)]
+        errors: Vec<EditError>,
+    }
+    let answer: Answer = read_json(body)?;
+    match (answer.success, edit_refusal(&answer.errors)) {
+        (true, _) => Ok(()),
+        (false, Some(refusal)) => Err(refusal),
+        (false, None) => Err(Error::OrderRefused(OrderRefusal::from_codes([], String::new()))),
+    }
+}
+
+fn read_edit_preview(body: &[u8]) -> Result<EditPreview, Error> {
+    #[derive(Deserialize)]
+    struct Errors {
+        #[serde(default)]
+        errors: Vec<EditError>,
+    }
+    let Errors { errors } = read_json(body)?;
+    match edit_refusal(&errors) {
+        Some(refusal) => Err(refusal),
+        None => read_json(body),
+    }
+}
+
+/// A v3 list page: its items under `field`, `has_next` and `cursor`.
+macro_rules! cursor_page {
+    ($name:ident, $field:ident, $item:ty) => {
+        fn $name(body: &[u8]) -> Result<CursorPage<$item>, Error> {
+            #[derive(Deserialize)]
+            struct Page {
+                $field: Vec<$item>,
+                #[serde(default)]
+                has_next: Option<bool>,
+                #[serde(default)]
+                cursor: Option<String>,
+            }
+            let page: Page = read_json(body)?;
+            // Fills say no `has_next`: an empty cursor ends them.
+            let cursor =
+                page.cursor.filter(|cursor| !cursor.is_empty() && page.has_next != Some(false));
+            Ok((page.$field, cursor))
+        }
+    };
+}
+
+cursor_page!(read_orders, orders, BrokerageOrder);
+cursor_page!(read_fills, fills, Fill);
+cursor_page!(read_accounts, accounts, BrokerageAccount);
+
+/// One field of an answer, typed.
+macro_rules! field {
+    ($name:ident, $field:ident, $item:ty) => {
+        fn $name(body: &[u8]) -> Result<$item, Error> {
+            #[derive(Deserialize)]
+            struct Answer {
+                $field: $item,
+            }
+            read_json::<Answer>(body).map(|answer| answer.$field)
+        }
+    };
+}
+
+field!(read_order, order, BrokerageOrder);
+field!(read_account, account, BrokerageAccount);
+field!(read_portfolios, portfolios, Vec<Portfolio>);
+field!(read_breakdown, breakdown, PortfolioBreakdown);
+field!(read_products, products, Vec<Product>);
+field!(read_pricebooks, pricebooks, Vec<PriceBook>);
+field!(read_candles, candles, Vec<Candle>);
+field!(read_results, results, Vec<CancelResult>);
+
+/// The user's default portfolio, or the first, from the portfolio list.
+fn read_trading_portfolio(body: &[u8]) -> Result<Portfolio, Error> {
+    let portfolios = read_portfolios(body)?;
+    let live = || portfolios.iter().filter(|p| !p.deleted);
+    live()
+        .find(|p| p.kind == "DEFAULT")
+        .or_else(|| live().next())
+        .cloned()
+        .ok_or_else(|| Error::invalid_response("the user has no portfolio"))
+}
+
+endpoints! {
+    /// Places an order. The order carries its portfolio and its `client_order_id`; the client
+    /// retries a create that got no answer with the same id, which Coinbase answers with the order
+    /// placed the first time. A refused order is [`Error::OrderRefused`], never an `Ok`.
+    #[endpoint(POST "/api/v3/brokerage/orders", wallet:buys:create)]
+    #[example]
+    /// # use rust_decimal::Decimal;
+    /// let portfolio = client.trading_portfolio().await?;
+    /// let buy = NewOrder::buy("BTC-USD", OrderConfiguration::MarketQuote { quote_size: Decimal::new(2500, 2) }, &portfolio.uuid);
+    /// let placed = client.create_order(buy).await?;
+    /// println!("{}", placed.order_id);
+    pub fn create_order(&self, order: NewOrder) -> ApiRequest<PlacedOrder> {
+        let mut call = ENDPOINT.at([]).body(order.body());
+        call.idempotent = true;
+        self.fetch_as(call, read_placed)
+    }
+
+    /// What an order would cost and fill, without placing it; a refusal is
+    /// [`Error::OrderRefused`].
+    #[endpoint(POST "/api/v3/brokerage/orders/preview", wallet:buys:create)]
+    #[example]
+    /// # use rust_decimal::Decimal;
+    /// # let portfolio = PortfolioId::from("p");
+    /// let buy = NewOrder::buy("BTC-USD", OrderConfiguration::MarketBase { base_size: Decimal::new(1, 3) }, &portfolio);
+    /// let preview = client.preview_order(&buy).await?;
+    /// println!("{} with {} in fees", preview.order_total, preview.commission_total);
+    pub fn preview_order(&self, order: &NewOrder) -> ApiRequest<OrderPreview> {
+        let mut call = ENDPOINT.at([]).body(order.preview_body());
+        call.idempotent = true;
+        self.fetch_as(call, read_preview)
+    }
+
+    /// Changes a resting limit order's price and size.
+    #[endpoint(POST "/api/v3/brokerage/orders/edit", wallet:buys:create)]
+    #[example]
+    /// # use rust_decimal::Decimal;
+    /// client.edit_order(&"0a7b3c5e-1f2d-4e6a-8b9c-0d1e2f3a4b5c".into(), Decimal::new(51_000, 0), Decimal::new(1, 3)).await?;
+    pub fn edit_order(&self, id: &OrderId, price: Decimal, size: Decimal) -> ApiRequest<()> {
+        let body = json!({ "order_id": id, "price": price.to_string(), "size": size.to_string() });
+        // Setting absolute values twice is setting them once.
+        let mut call = ENDPOINT.at([]).body(body);
+        call.idempotent = true;
+        self.fetch_as(call, read_edit)
+    }
+
+    /// What an edit would cost, without making it.
+    #[endpoint(POST "/api/v3/brokerage/orders/edit_preview", wallet:buys:create)]
+    #[example]
+    /// # use rust_decimal::Decimal;
+    /// let preview = client.preview_edit_order(&"0a7b3c5e-1f2d-4e6a-8b9c-0d1e2f3a4b5c".into(), Decimal::new(51_000, 0), Decimal::new(1, 3)).await?;
+    /// println!("{}", preview.order_total);
+    pub fn preview_edit_order(&self, id: &OrderId, price: Decimal, size: Decimal) -> ApiRequest<EditPreview> {
+        let body = json!({ "order_id": id, "price": price.to_string(), "size": size.to_string() });
+        let mut call = ENDPOINT.at([]).body(body);
+        call.idempotent = true;
+        self.fetch_as(call, read_edit_preview)
+    }
+
+    /// Cancels orders; each result says whether its order was cancelled.
+    #[endpoint(POST "/api/v3/brokerage/orders/batch_cancel", wallet:buys:create)]
+    #[example]
+    /// let results = client.cancel_orders(&["0a7b3c5e-1f2d-4e6a-8b9c-0d1e2f3a4b5c".into()]).await?;
+    /// println!("{}", results[0].success);
+    pub fn cancel_orders(&self, ids: &[OrderId]) -> ApiRequest<Vec<CancelResult>> {
+        // A cancel repeated cancels nothing more.
+        let mut call = ENDPOINT.at([]).body(json!({ "order_ids": ids }));
+        call.idempotent = true;
+        self.fetch_as(call, read_results)
+    }
+
+    /// Closes a position at the market. Coinbase's table accepts either scope for this route, so
+    /// the bound is a choice: a set with `wallet:buys:create` or with `wallet:transactions:read`
+    /// may call it.
+    #[endpoint(POST "/api/v3/brokerage/orders/close_position", any(wallet:buys:create, wallet:transactions:read))]
+    #[example]
+    /// let placed = client.close_position(ClosePosition::new("BTC-USD")).await?;
+    /// println!("{}", placed.order_id);
+    pub fn close_position(&self, close: ClosePosition) -> ApiRequest<PlacedOrder> {
+        let mut call = ENDPOINT.at([]).body(close.body());
+        call.idempotent = true;
+        self.fetch_as(call, read_placed)
+    }
+
+    /// The user's orders, newest first; filter with
+    /// [`product`](CursorList::product) and [`status`](CursorList::status).
+    #[endpoint(GET "/api/v3/brokerage/orders/historical/batch", wallet:transactions:read)]
+    #[example]
+    /// let open = client.orders().status(OrderStatus::Open).all().await?;
+    /// println!("{} open orders", open.len());
+    pub fn orders(&self) -> CursorList<BrokerageOrder> {
+        self.cursor_list(ENDPOINT.at([]), read_orders)
+    }
+
+    /// One order.
+    #[endpoint(GET "/api/v3/brokerage/orders/historical/:order_id", wallet:transactions:read)]
+    #[example]
+    /// let order = client.order(&"0a7b3c5e-1f2d-4e6a-8b9c-0d1e2f3a4b5c".into()).await?;
+    /// println!("{}", order.status);
+    pub fn order(&self, id: &OrderId) -> ApiRequest<BrokerageOrder> {
+        self.fetch_as(ENDPOINT.at([id.as_str()]), read_order)
+    }
+
+    /// The user's fills, newest first; filter with [`order`](CursorList::order) and
+    /// [`product`](CursorList::product).
+    #[endpoint(GET "/api/v3/brokerage/orders/historical/fills", wallet:transactions:read)]
+    #[example]
+    /// for fill in client.fills().all().await? {
+    ///     println!("{} at {} (fee {})", fill.size, fill.price, fill.commission);
+    /// }
+    pub fn fills(&self) -> CursorList<Fill> {
+        self.cursor_list(ENDPOINT.at([]), read_fills)
+    }
+
+    /// The user's accounts as Advanced Trade sees them: available and held.
+    #[endpoint(GET "/api/v3/brokerage/accounts", wallet:accounts:read)]
+    #[example]
+    /// for account in client.brokerage_accounts().all().await? {
+    ///     println!("{}: {}", account.currency, account.available_balance);
+    /// }
+    pub fn brokerage_accounts(&self) -> CursorList<BrokerageAccount> {
+        self.cursor_list(ENDPOINT.at([]), read_accounts)
+    }
+
+    /// One account as Advanced Trade sees it.
+    #[endpoint(GET "/api/v3/brokerage/accounts/:account_uuid", wallet:accounts:read)]
+    #[example]
+    /// let account = client.brokerage_account(&"2bbf394c-193b-5b2a-9155-3b4732659ede".into()).await?;
+    /// println!("{}", account.available_balance);
+    pub fn brokerage_account(&self, id: &AccountId) -> ApiRequest<BrokerageAccount> {
+        self.fetch_as(ENDPOINT.at([id.as_str()]), read_account)
+    }
+
+    /// The user's portfolios.
+    #[endpoint(GET "/api/v3/brokerage/portfolios", wallet:accounts:read)]
+    #[example]
+    /// for portfolio in client.portfolios().await? {
+    ///     println!("{} ({})", portfolio.name, portfolio.kind);
+    /// }
+    pub fn portfolios(&self) -> ApiRequest<Vec<Portfolio>> {
+        self.fetch_as(ENDPOINT.at([]), read_portfolios)
+    }
+
+    /// The portfolio an OAuth order trades in: the user's default one (or their first), which
+    /// holds the accounts the app sees. Pass its `uuid` to [`NewOrder::new`](crate::NewOrder::new).
+    #[endpoint(GET "/api/v3/brokerage/portfolios", wallet:accounts:read)]
+    #[example]
+    /// let portfolio = client.trading_portfolio().await?;
+    /// println!("{}", portfolio.uuid);
+    pub fn trading_portfolio(&self) -> ApiRequest<Portfolio> {
+        self.fetch_as(ENDPOINT.at([]), read_trading_portfolio)
+    }
+
+    /// A portfolio's balances and positions.
+    #[endpoint(GET "/api/v3/brokerage/portfolios/:portfolio_uuid", wallet:accounts:read)]
+    #[example]
+    /// let breakdown = client.portfolio(&"7d0f4a1e-6f4b-4c35-9c0e-8a0b6d2a4f11".into()).await?;
+    /// println!("{}", breakdown.portfolio_balances.total_balance);
+    pub fn portfolio(&self, id: &PortfolioId) -> ApiRequest<PortfolioBreakdown> {
+        self.fetch_as(ENDPOINT.at([id.as_str()]), read_breakdown)
+    }
+
+    /// The user's trading volume, fees and fee tier.
+    #[endpoint(GET "/api/v3/brokerage/transaction_summary", wallet:transactions:read)]
+    #[example]
+    /// let summary = client.transaction_summary().await?;
+    /// println!("taker fee {}", summary.fee_tier.taker_fee_rate);
+    pub fn transaction_summary(&self) -> ApiRequest<TransactionSummary> {
+        self.fetch_as(ENDPOINT.at([]), read_json)
+    }
+
+    /// Every product that can be traded.
+    #[endpoint(GET "/api/v3/brokerage/products", wallet:user:read)]
+    #[example]
+    /// for product in client.products().await? {
+    ///     println!("{} at {}", product.product_id, product.price);
+    /// }
+    pub fn products(&self) -> ApiRequest<Vec<Product>> {
+        self.fetch_as(ENDPOINT.at([]), read_products)
+    }
+
+    /// One product.
+    #[endpoint(GET "/api/v3/brokerage/products/:product_id", wallet:user:read)]
+    #[example]
+    /// let btc = client.product(&"BTC-USD".into()).await?;
+    /// println!("{}", btc.price);
+    pub fn product(&self, id: &ProductId) -> ApiRequest<Product> {
+        self.fetch_as(ENDPOINT.at([id.as_str()]), read_json)
+    }
+
+    /// The best bid and ask of each product (of every product, for none).
+    #[endpoint(GET "/api/v3/brokerage/best_bid_ask", wallet:user:read)]
+    #[example]
+    /// let books = client.best_bid_ask(&["BTC-USD".into()]).await?;
+    /// println!("{:?}", books[0].bids.first().map(|level| level.price));
+    pub fn best_bid_ask(&self, ids: &[ProductId]) -> ApiRequest<Vec<PriceBook>> {
+        let call = ids.iter().fold(ENDPOINT.at([]), |call, id| call.query("product_ids", id.as_str()));
+        self.fetch_as(call, read_pricebooks)
+    }
+
+    /// A product's order book; [`limit`](ApiRequest::limit) sets its depth.
+    #[endpoint(GET "/api/v3/brokerage/product_book", wallet:user:read)]
+    #[example]
+    /// let book = client.product_book(&"BTC-USD".into()).limit(10).await?;
+    /// println!("spread {:?}", book.spread_absolute);
+    pub fn product_book(&self, id: &ProductId) -> ApiRequest<ProductBook> {
+        self.fetch_as(ENDPOINT.at([]).query("product_id", id.as_str()), read_json)
+    }
+
+    /// A product's candles between `start` and `end`, newest first (at most 350).
+    #[endpoint(GET "/api/v3/brokerage/products/:product_id/candles", wallet:user:read)]
+    #[example]
+    /// let end = time::OffsetDateTime::now_utc();
+    /// let candles = client.candles(&"BTC-USD".into(), end - time::Duration::DAY, end, Granularity::OneHour).await?;
+    /// println!("{} candles", candles.len());
+    pub fn candles(
+        &self,
+        id: &ProductId,
+        start: OffsetDateTime,
+        end: OffsetDateTime,
+        granularity: Granularity,
+    ) -> ApiRequest<Vec<Candle>> {
+        let call = ENDPOINT
+            .at([id.as_str()])
+            .query("start", &start.unix_timestamp().to_string())
+            .query("end", &end.unix_timestamp().to_string())
+            .query("granularity", granularity.as_str());
+        self.fetch_as(call, read_candles)
+    }
+
+    /// A product's latest trades and its best bid and ask; [`limit`](ApiRequest::limit) sets how
+    /// many trades.
+    #[endpoint(GET "/api/v3/brokerage/products/:product_id/ticker", wallet:user:read)]
+    #[example]
+    /// let ticker = client.ticker(&"BTC-USD".into()).limit(5).await?;
+    /// println!("{:?}", ticker.best_ask);
+    pub fn ticker(&self, id: &ProductId) -> ApiRequest<Ticker> {
+        self.fetch_as(ENDPOINT.at([id.as_str()]), read_json)
+    }
+}
+
+/// The order history's filters.
+impl CursorList<BrokerageOrder> {
+    /// Only orders of this product (repeat for several).
+    pub fn product(self, id: &ProductId) -> Self {
+        self.filter("product_ids", id.as_str())
+    }
+
+    /// Only orders in this status (repeat for several).
+    pub fn status(self, status: OrderStatus) -> Self {
+        self.filter("order_status", status.as_str())
+    }
+}
+
+/// The fills' filters.
+impl CursorList<Fill> {
+    /// Only fills of this order (repeat for several).
+    pub fn order(self, id: &OrderId) -> Self {
+        self.filter("order_ids", id.as_str())
+    }
+
+    /// Only fills of this product (repeat for several).
+    pub fn product(self, id: &ProductId) -> Self {
+        self.filter("product_ids", id.as_str())
+    }
+}
+
+/// The book's depth.
+impl ApiRequest<ProductBook> {
+    /// Levels per side.
+    pub fn limit(self, levels: u32) -> Self {
+        self.query("limit", &levels.to_string())
+    }
+}
+
+/// The ticker's length.
+impl ApiRequest<Ticker> {
+    /// How many of the latest trades.
+    pub fn limit(self, trades: u32) -> Self {
+        self.query("limit", &trades.to_string())
+    }
+}
