@@ -201,7 +201,11 @@ mod tests {
     fn documented_choices_are_catalogue_scopes_in_catalogue_order() {
         for (choice, alternatives) in ANY_OF.iter().enumerate() {
             let indices = any_of_indices(choice);
-            assert_eq!(indices.len(), alternatives.len(), "{alternatives:?} names an unknown scope");
+            assert_eq!(
+                indices.len(),
+                alternatives.len(),
+                "{alternatives:?} names an unknown scope"
+            );
             assert!(indices.len() >= 2, "{alternatives:?} is no choice");
             assert!(indices.windows(2).all(|pair| pair[0] < pair[1]), "{alternatives:?}");
             let reversed: Vec<usize> = indices.iter().rev().copied().collect();

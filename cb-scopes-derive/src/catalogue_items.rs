@@ -6,9 +6,7 @@ use proc_macro2::{Literal, TokenStream};
 use quote::{format_ident, quote};
 use syn::{Ident, ItemEnum};
 
-use crate::catalogue::{
-    ANY_OF, CAPACITY, CATALOGUE, ScopeDef, any_of_indices, any_of_name,
-};
+use crate::catalogue::{ANY_OF, CAPACITY, CATALOGUE, ScopeDef, any_of_indices, any_of_name};
 
 fn rust_name(scope: &ScopeDef) -> Ident {
     format_ident!("{}", scope.rust_name())
@@ -100,7 +98,8 @@ pub(crate) fn scope_traits() -> TokenStream {
     let choices = (0..ANY_OF.len()).map(|choice| {
         let name = format_ident!("{}", any_of_name(choice));
         let indices = any_of_indices(choice);
-        let wires: Vec<String> = indices.iter().map(|&i| format!("`{}`", CATALOGUE[i].wire)).collect();
+        let wires: Vec<String> =
+            indices.iter().map(|&i| format!("`{}`", CATALOGUE[i].wire)).collect();
         let wires = wires.join(", ");
         let doc = format!(
             "Implemented by every scope set that includes one of {wires}.\n\n\
@@ -172,12 +171,14 @@ pub(crate) fn canonical_set() -> TokenStream {
         let params = &params;
         (1..indices.len()).map(move |k| {
             let fixed = &indices[..=k];
-            let free = params.iter().enumerate().filter(|(i, _)| !fixed.contains(i)).map(|(_, p)| p);
-            let slots = params.iter().enumerate().map(|(i, p)| match fixed.iter().position(|f| *f == i) {
-                Some(at) if at == k => quote!(Yes),
-                Some(_) => quote!(No),
-                None => quote!(#p),
-            });
+            let free =
+                params.iter().enumerate().filter(|(i, _)| !fixed.contains(i)).map(|(_, p)| p);
+            let slots =
+                params.iter().enumerate().map(|(i, p)| match fixed.iter().position(|f| *f == i) {
+                    Some(at) if at == k => quote!(Yes),
+                    Some(_) => quote!(No),
+                    None => quote!(#p),
+                });
             quote! {
                 #[diagnostic::do_not_recommend]
                 impl<#(#free: Slot),*> crate::includes::any::#name for Set<#(#slots),*> {}

@@ -185,8 +185,7 @@ pub(crate) fn requires_scope(args: RequiresScopeArgs, item: FnItem) -> TokenStre
             }
         });
     }
-    let bounds =
-        param.map(|param| bounds(&runtime, &param, &scopes, &choices)).unwrap_or_default();
+    let bounds = param.map(|param| bounds(&runtime, &param, &scopes, &choices)).unwrap_or_default();
     let where_clause = match &item.sig.generics.where_clause {
         _ if bounds.is_empty() => TokenStream::new(),
         None => quote!(where #bounds),

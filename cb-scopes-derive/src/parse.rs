@@ -299,7 +299,10 @@ mod tests {
         let args: RequiresScopeArgs =
             syn::parse_str("any(wallet:buys:create, wallet:transactions:read)").unwrap();
         assert!(args.scopes.is_empty() && args.param.is_none());
-        assert!(syn::parse_str::<RequiresScopeArgs>("any(wallet:buys:create) wallet:user:read").is_err());
+        assert!(
+            syn::parse_str::<RequiresScopeArgs>("any(wallet:buys:create) wallet:user:read")
+                .is_err()
+        );
     }
 
     #[test]

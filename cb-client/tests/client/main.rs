@@ -11,3 +11,4 @@ mod refresh;
 mod secrets;
 mod support;
 mod survival;
+mod trading;

@@ -139,6 +139,8 @@ pub(crate) struct Order {
     pub(crate) status: OrderStatus,
     pub(crate) filled_size: Decimal,
     pub(crate) filled_value: Decimal,
+    /// The price of its fill (orders fill whole, once).
+    pub(crate) average_price: Decimal,
     pub(crate) fees: Decimal,
     /// What the order holds while it rests: quote for a buy, base for a sell.
     pub(crate) hold: Decimal,
@@ -523,6 +525,7 @@ impl World {
         if let Some(order) = self.orders.get_mut(order_id) {
             order.filled_size += size;
             order.filled_value += value;
+            order.average_price = price;
             order.fees += fee;
             order.hold = Decimal::ZERO;
             order.status = OrderStatus::Filled;
@@ -724,6 +727,7 @@ mod tests {
                 status: OrderStatus::Open,
                 filled_size: Decimal::ZERO,
                 filled_value: Decimal::ZERO,
+                average_price: Decimal::ZERO,
                 fees: Decimal::ZERO,
                 hold: plan.hold,
                 base_account: btc.to_owned(),

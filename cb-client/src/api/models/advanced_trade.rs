@@ -359,12 +359,10 @@ pub struct Product {
     /// The smallest quote size of an order.
     #[serde(default, deserialize_with = "maybe_decimal")]
     pub quote_min_size: Option<Decimal>,
-    /// The base currency.
-    #[serde(alias = "base_currency_id")]
-    pub base_name: String,
-    /// The quote currency.
-    #[serde(alias = "quote_currency_id")]
-    pub quote_name: String,
+    /// The base currency's code.
+    pub base_currency_id: String,
+    /// The quote currency's code.
+    pub quote_currency_id: String,
     /// `online`, ...
     #[serde(default)]
     pub status: Option<String>,

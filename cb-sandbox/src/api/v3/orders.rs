@@ -38,11 +38,7 @@ fn order_json(order: &Order, product: Option<&Product>) -> Value {
         _ => "INVALID_ORDER_TYPE",
     };
     let filled = order.status == OrderStatus::Filled;
-    let average = if order.filled_size.is_zero() {
-        Decimal::ZERO
-    } else {
-        order.filled_value / order.filled_size
-    };
+    let average = order.average_price;
     let after_fees = match order.side {
         Side::Buy => order.filled_value + order.fees,
         Side::Sell => order.filled_value - order.fees,
@@ -192,11 +188,7 @@ fn check_portfolio(world: &mut World, caller: &Caller, body: &Value) -> Result<S
             Err(invalid("retail_portfolio_id is required for orders placed with an OAuth token"))
         }
         Some(given) if given == portfolio => Ok(portfolio),
-        Some(_) => Err(ApiError::new(
-            StatusCode::FORBIDDEN,
-            "PERMISSION_DENIED",
-            "The app may not trade in this portfolio",
-        )),
+        Some(_) => Err(invalid("retail_portfolio_id names no portfolio of this user")),
     }
 }
 
@@ -255,6 +247,7 @@ fn place(
         status: OrderStatus::Open,
         filled_size: Decimal::ZERO,
         filled_value: Decimal::ZERO,
+        average_price: Decimal::ZERO,
         fees: Decimal::ZERO,
         hold: plan.hold,
         base_account: request.base_account,
