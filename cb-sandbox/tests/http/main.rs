@@ -1,6 +1,7 @@
 //! The sandbox's rules, each checked with real HTTP requests against a
 //! running sandbox on loopback.
 
+mod advanced_trade;
 mod api;
 mod consent;
 mod faults;
