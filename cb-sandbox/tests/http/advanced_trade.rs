@@ -28,7 +28,8 @@ async fn an_oauth_spot_order_without_its_portfolio_is_refused_and_a_repeated_one
     let env = Env::new().await;
     let tokens = env.tokens(ORDER_SCOPES).await;
     let orders = "/api/v3/brokerage/orders";
-    let (status, body) = env.api(Method::POST, orders, &tokens.access, Some(market_buy(None, "a"))).await;
+    let (status, body) =
+        env.api(Method::POST, orders, &tokens.access, Some(market_buy(None, "a"))).await;
     assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
     assert_eq!(body["error"], "INVALID_ARGUMENT");
     assert!(body["message"].as_str().unwrap().contains("retail_portfolio_id"), "{body}");
@@ -36,18 +37,23 @@ async fn an_oauth_spot_order_without_its_portfolio_is_refused_and_a_repeated_one
 
     let (_, portfolios) = env.get("/api/v3/brokerage/portfolios", &tokens.access).await;
     let portfolio = portfolios["portfolios"][0]["uuid"].as_str().unwrap().to_owned();
-    let (status, first) =
-        env.api(Method::POST, orders, &tokens.access, Some(market_buy(Some(&portfolio), "b"))).await;
+    let (status, first) = env
+        .api(Method::POST, orders, &tokens.access, Some(market_buy(Some(&portfolio), "b")))
+        .await;
     assert_eq!(status, StatusCode::OK, "{first}");
     assert_eq!(first["success"], true);
-    let (_, again) =
-        env.api(Method::POST, orders, &tokens.access, Some(market_buy(Some(&portfolio), "b"))).await;
+    let (_, again) = env
+        .api(Method::POST, orders, &tokens.access, Some(market_buy(Some(&portfolio), "b")))
+        .await;
     assert_eq!(again["success_response"]["order_id"], first["success_response"]["order_id"]);
     let (_, history) = env.get("/api/v3/brokerage/orders/historical/batch", &tokens.access).await;
     assert_eq!(history["orders"].as_array().unwrap().len(), 1, "{history}");
     assert_eq!(history["has_next"], false);
     let usd = env.sandbox.accounts(&env.user).into_iter().find(|a| a.currency == "USD").unwrap();
-    assert!(usd.balance < rust_decimal::Decimal::new(100_000, 2) && usd.balance > rust_decimal::Decimal::new(98_900, 2));
+    assert!(
+        usd.balance < rust_decimal::Decimal::new(100_000, 2)
+            && usd.balance > rust_decimal::Decimal::new(98_900, 2)
+    );
 }
 
 #[tokio::test]
@@ -80,7 +86,8 @@ async fn a_missing_scope_is_a_v3_permission_error_and_malformed_orders_are_typed
         assert_eq!(status, StatusCode::BAD_REQUEST, "{answer}");
         assert_eq!(answer["error"], "INVALID_ARGUMENT", "{answer}");
     }
-    let (status, body) = env.get("/api/v3/brokerage/orders/historical/batch?cursor=99", &tokens.access).await;
+    let (status, body) =
+        env.get("/api/v3/brokerage/orders/historical/batch?cursor=99", &tokens.access).await;
     assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
 }
 
