@@ -126,6 +126,10 @@ async fn against_the_sandbox() -> Result<()> {
         other => return Err(format!("expected a revoked authorization, got {other:?}").into()),
     }
     println!("done");
+    println!(
+        "where next: cargo run --example payouts | pay_with_coinbase | trading (Convert and \
+         Advanced Trade orders) | web_app; docs/advanced-trade.md for the trading scopes"
+    );
     Ok(())
 }
 
