@@ -64,13 +64,15 @@ impl Call {
 
     /// Adds a query parameter, encoded as a form value.
     pub(crate) fn query(mut self, name: &str, value: &str) -> Self {
-        self.path.push(if self.path.contains('?') { '&' } else { '?' });
-        self.path.extend(
-            url::form_urlencoded::Serializer::new(String::new())
-                .append_pair(name, value)
-                .finish()
-                .chars(),
-        );
+        let start = match self.path.find('?') {
+            Some(at) => at + 1,
+            None => {
+                self.path.push('?');
+                self.path.len()
+            }
+        };
+        url::form_urlencoded::Serializer::for_suffix(&mut self.path, start)
+            .append_pair(name, value);
         self
     }
 }

@@ -107,7 +107,7 @@ async fn every_trading_method_is_refused_without_its_scope_naming_what_it_needs(
         ),
         (
             "cancel_orders",
-            client.cancel_orders(&[id.clone()]).await.map(drop),
+            client.cancel_orders(std::slice::from_ref(&id)).await.map(drop),
             needs("wallet:buys:create"),
         ),
         (
@@ -216,7 +216,7 @@ async fn orders_fill_rest_trigger_edit_cancel_and_close_with_money_adding_up() {
     let portfolio = client.trading_portfolio().await.unwrap();
     assert_eq!(portfolio.kind, "DEFAULT");
     let portfolios = client.portfolios().await.unwrap();
-    assert_eq!(portfolios, [portfolio.clone()]);
+    assert_eq!(portfolios, std::slice::from_ref(&portfolio));
 
     // Market data.
     let products = client.products().await.unwrap();

@@ -345,13 +345,13 @@ pub(crate) async fn preview(api: Api, body: Bytes) -> Response {
     })
 }
 
+/// An edit that can be made: the order, its new kind and its plan; or why
+/// not, as `edit_failure_reason` and the market's refusal.
+type EditPlan = Result<(Order, OrderKind, Plan), (&'static str, Option<Refusal>)>;
+
 /// The caller's open limit order `id`, and what an edit to `price` and
 /// `size` would hold, or why it cannot be made.
-fn edit_plan(
-    world: &mut World,
-    caller: &Caller,
-    body: &Value,
-) -> Result<Result<(Order, OrderKind, Plan), (&'static str, Option<Refusal>)>, ApiError> {
+fn edit_plan(world: &mut World, caller: &Caller, body: &Value) -> Result<EditPlan, ApiError> {
     let id = string_param(body, "order_id").ok_or_else(|| ApiError::param_required("order_id"))?;
     let price = decimal(body, "price")?.ok_or_else(|| ApiError::param_required("price"))?;
     let size = decimal(body, "size")?.ok_or_else(|| ApiError::param_required("size"))?;
