@@ -25,7 +25,7 @@ endpoints! {
     }
 
     /// Sends money to an email or an address. Coinbase usually asks for the user's two-factor code
-    /// first: the error is then [`Error::TwoFactorRequired`], whose [`PendingSend::confirm`](crate::PendingSend::confirm)
+    /// first: the error is then [`Error::TwoFactorRequired`](crate::Error::TwoFactorRequired), whose [`PendingSend::confirm`](crate::PendingSend::confirm)
     /// replays the identical request with the code. The send's `idem` goes with every attempt, so
     /// retries never send twice; the send limit the user accepted applies.
     #[endpoint(POST "/v2/accounts/:id/transactions", wallet:transactions:send)]
