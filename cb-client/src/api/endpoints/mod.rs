@@ -142,21 +142,29 @@ impl Endpoint {
     /// A call to this endpoint, its `:param` segments filled by `ids` in
     /// order, each encoded as one segment so that it cannot change the
     /// route.
+    ///
+    /// # Panics
+    ///
+    /// When `ids` are not as many as the route's parameters, in every
+    /// build: that is a mistake in the endpoint's declaration, which the
+    /// endpoint tests reach, never something a caller's input decides.
+    #[track_caller]
     pub(crate) fn at<const N: usize>(&self, ids: [&str; N]) -> Call {
+        let parameters = self.route.split('/').filter(|part| part.starts_with(':')).count();
+        assert_eq!(N, parameters, "{} takes {parameters} ids", self.route);
         let mut ids = ids.into_iter();
         let mut path = String::with_capacity(self.route.len() + 40);
         for part in self.route.trim_start_matches('/').split('/') {
             if !path.is_empty() {
                 path.push('/');
             }
-            match part.strip_prefix(':') {
-                Some(_) => {
-                    path.extend(utf8_percent_encode(ids.next().unwrap_or_default(), SEGMENT))
-                }
-                None => path.push_str(part),
+            if part.starts_with(':') {
+                // The count was checked: every parameter has its id.
+                path.extend(utf8_percent_encode(ids.next().unwrap_or_default(), SEGMENT));
+            } else {
+                path.push_str(part);
             }
         }
-        debug_assert!(ids.next().is_none(), "more ids than {} has parameters", self.route);
         Call::new(self.method.clone(), path, self.needed)
     }
 }
@@ -220,6 +228,22 @@ mod tests {
         let call = endpoint.at(["BTC", "../user?x=1"]);
         assert_eq!(call.path, "v2/accounts/BTC/transactions/..%2Fuser%3Fx%3D1");
         assert_eq!(call.method, Method::GET);
+    }
+
+    #[test]
+    fn a_wrong_number_of_ids_is_refused() {
+        let endpoint = Endpoint {
+            method: Method::GET,
+            route: "/v2/accounts/:id/transactions/:tx",
+            needed: ScopeSet::empty(),
+        };
+        for outcome in [
+            std::panic::catch_unwind(|| endpoint.at(["BTC"])),
+            std::panic::catch_unwind(|| endpoint.at(["BTC", "tx", "more"])),
+        ] {
+            let message = *outcome.unwrap_err().downcast::<String>().unwrap();
+            assert!(message.contains("takes 2 ids"), "{message}");
+        }
     }
 
     /// Every endpoint's run-time scopes (named by `ScopeRefused`) are the
