@@ -23,6 +23,10 @@ pub enum Fault {
         /// The wait the answer asks for.
         retry_after: Duration,
     },
+    /// Answers with this status and an HTML page, without handling the
+    /// request, as Coinbase's edge answers a rate limit (with a
+    /// `Retry-After` of one second on a 429) or a gateway failure.
+    HtmlPage(u16),
 }
 
 /// How many requests a fault applies to.

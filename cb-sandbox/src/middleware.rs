@@ -78,9 +78,23 @@ pub(crate) async fn layer(
         )
         .with_retry_after(retry_after.as_secs())
         .into_response(),
+        Some(Fault::HtmlPage(status)) => {
+            let status = StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_GATEWAY);
+            let page = format!(
+                "<!DOCTYPE html><html><head><title>{status}</title></head>\
+                 <body><h1>{status}</h1><p>Please try again later.</p></body></html>"
+            );
+            let mut response = (status, axum::response::Html(page)).into_response();
+            if status == StatusCode::TOO_MANY_REQUESTS {
+                response
+                    .headers_mut()
+                    .insert(axum::http::header::RETRY_AFTER, axum::http::HeaderValue::from(1));
+            }
+            response
+        }
         Some(Fault::Delay(delay)) => {
             tokio::time::sleep(delay).await;
-            next.run(request).await
+            coinbase_shaped(&path, next.run(request).await)
         }
         Some(Fault::DropAfterProcessing) => {
             // Let the handler finish and change the world, then answer with
@@ -92,9 +106,10 @@ pub(crate) async fn layer(
             });
             Response::new(Body::from_stream(failing))
         }
-        None => next.run(request).await,
+        // What axum answered itself gets Coinbase's shape; an injected
+        // page stays as the fault made it.
+        None => coinbase_shaped(&path, next.run(request).await),
     };
-    let response = coinbase_shaped(&path, response);
 
     let status = response.status().as_u16();
     let required_scope = slot.get();

@@ -75,10 +75,7 @@ pub(crate) async fn call_api(
     if status.is_success() {
         return ApiOutcome::Answer(ApiAnswer { body: bytes });
     }
-    let errors = match read_errors(&bytes, status) {
-        Ok(errors) => errors,
-        Err(error) => return ApiOutcome::Failed(error),
-    };
+    let errors = read_errors(&bytes, status);
     let first = errors.first().map(|error| error.id.as_str()).unwrap_or_default();
     match (status, first) {
         // Advanced Trade says only UNAUTHENTICATED: refresh once and replay,
@@ -138,32 +135,21 @@ impl ErrorBody {
     }
 }
 
-/// The `errors` of an error answer, read as directly as a success: in
-/// Coinbase's shape, or, for an empty body or JSON of another shape, one
-/// made from the status. A body that is not JSON is an invalid response.
-fn read_errors(body: &[u8], status: StatusCode) -> Result<Vec<ApiError>, Error> {
-    let errors = if body.is_empty() {
-        Vec::new()
-    } else {
-        match serde_json::from_slice::<ErrorBody>(body) {
-            Ok(body) => body.into_errors(),
-            Err(_) => match serde_json::from_slice::<serde::de::IgnoredAny>(body) {
-                Ok(_) => Vec::new(),
-                Err(error) => {
-                    return Err(Error::invalid_response(format!(
-                        "a {status} answer that is not JSON: {}",
-                        wire::shape(&error)
-                    )));
-                }
-            },
+/// The `errors` of an error answer, read as directly as a success: in one
+/// of Coinbase's shapes, or, for anything else (an empty body, JSON of
+/// another shape, the HTML page Coinbase's edge answers a rate limit or a
+/// gateway failure with), one made from the status. The status decides
+/// what the error is; only a success's body must be Coinbase's JSON.
+fn read_errors(body: &[u8], status: StatusCode) -> Vec<ApiError> {
+    let errors = serde_json::from_slice::<ErrorBody>(body).map(ErrorBody::into_errors);
+    match errors {
+        Ok(errors) if !errors.is_empty() => errors,
+        _ => {
+            let reason =
+                status.canonical_reason().unwrap_or("error").to_ascii_lowercase().replace(' ', "_");
+            vec![ApiError::new(reason, format!("HTTP {status}"))]
         }
-    };
-    if !errors.is_empty() {
-        return Ok(errors);
     }
-    let reason =
-        status.canonical_reason().unwrap_or("error").to_ascii_lowercase().replace(' ', "_");
-    Ok(vec![ApiError::new(reason, format!("HTTP {status}"))])
 }
 
 /// One of Coinbase's `warnings`.
@@ -241,19 +227,24 @@ mod tests {
         let ids = |body: &str, status: u16| {
             let status = StatusCode::from_u16(status).unwrap();
             read_errors(body.as_bytes(), status)
-                .map(|errors| errors.into_iter().map(|error| error.id).collect::<Vec<_>>())
+                .into_iter()
+                .map(|error| error.id)
+                .collect::<Vec<_>>()
         };
         let coinbase = r#"{"errors":[{"id":"invalid_scope","message":"m"},{"id":"other"}]}"#;
-        assert_eq!(ids(coinbase, 403).unwrap(), ["invalid_scope", "other"]);
-        assert_eq!(ids("", 503).unwrap(), ["service_unavailable"]);
-        assert_eq!(ids(r#"{"errors":[]}"#, 500).unwrap(), ["internal_server_error"]);
+        assert_eq!(ids(coinbase, 403), ["invalid_scope", "other"]);
+        assert_eq!(ids("", 503), ["service_unavailable"]);
+        assert_eq!(ids(r#"{"errors":[]}"#, 500), ["internal_server_error"]);
         // JSON of another shape: the status speaks.
-        assert_eq!(ids(r#"{"errors":"down","x":[1]}"#, 502).unwrap(), ["bad_gateway"]);
-        assert_eq!(ids(r#"["a"]"#, 400).unwrap(), ["bad_request"]);
+        assert_eq!(ids(r#"{"errors":"down","x":[1]}"#, 502), ["bad_gateway"]);
+        assert_eq!(ids(r#"["a"]"#, 400), ["bad_request"]);
         let v3 = r#"{"error":"PERMISSION_DENIED","error_details":"d","message":"Missing required scopes"}"#;
-        assert_eq!(ids(v3, 403).unwrap(), ["PERMISSION_DENIED"]);
-        let html = ids("<html>busy</html>", 502).unwrap_err().to_string();
-        assert!(html.contains("502 Bad Gateway answer that is not JSON"), "{html}");
-        assert!(!html.contains("busy"), "the body is not quoted: {html}");
+        assert_eq!(ids(v3, 403), ["PERMISSION_DENIED"]);
+        // An HTML page from Coinbase's edge: the status speaks, and the
+        // page is not quoted.
+        let html = read_errors(b"<html>busy</html>", StatusCode::BAD_GATEWAY);
+        assert_eq!(html[0].id, "bad_gateway");
+        assert!(!html[0].message.contains("busy"));
+        assert_eq!(ids("<html>slow down</html>", 429), ["too_many_requests"]);
     }
 }

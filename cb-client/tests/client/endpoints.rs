@@ -314,6 +314,29 @@ async fn a_429_storm_is_ridden_out_within_the_retry_bound() {
 }
 
 #[tokio::test]
+async fn error_pages_that_are_not_json_are_read_by_their_status() {
+    let env = Env::new().await;
+    let client = everything(&env).await;
+    let route = "/v2/accounts";
+    // Coinbase's edge answers a rate limit or a gateway failure with HTML:
+    // the status decides, so both are retried on a read.
+    env.sandbox.inject_fault("GET", route, Fault::HtmlPage(429), Times::Next(1));
+    assert_eq!(client.accounts().all().await.unwrap().len(), 2);
+    env.sandbox.inject_fault("GET", "/v2/accounts/{account}", Fault::HtmlPage(502), Times::Next(2));
+    assert_eq!(client.account("BTC").await.unwrap().currency, "BTC");
+    env.sandbox.inject_fault("GET", route, Fault::HtmlPage(429), Times::Always);
+    let error = client.accounts().page().await.unwrap_err();
+    env.sandbox.clear_faults();
+    let Error::RateLimited { retry_after } = error else { panic!("{error:?}") };
+    assert_eq!(retry_after, Some(Duration::from_secs(1)));
+    // A POST that is not idempotent is not retried: the status is the error.
+    env.sandbox.inject_fault("POST", route, Fault::HtmlPage(502), Times::Next(1));
+    let error = client.create_account("Vault").await.unwrap_err();
+    assert!(matches!(&error, Error::Api { status: 502, .. }), "{error:?}");
+    assert!(!error.to_string().contains("html"), "the page is not quoted: {error}");
+}
+
+#[tokio::test]
 async fn a_scope_refused_by_coinbase_is_named() {
     let env = Env::new().await;
     let store = Arc::new(MemoryStore::new());
