@@ -193,8 +193,9 @@ endpoints! {
     #[endpoint(POST "/api/v3/brokerage/orders", wallet:buys:create)]
     #[example]
     /// # use rust_decimal::Decimal;
-    /// let portfolio = client.trading_portfolio().await?;
-    /// let buy = NewOrder::buy("BTC-USD", OrderConfiguration::MarketQuote { quote_size: Decimal::new(2500, 2) }, &portfolio.uuid);
+    /// # let portfolio = PortfolioId::from("7d0f4a1e-6f4b-4c35-9c0e-8a0b6d2a4f11");
+    /// // The portfolio is `client.trading_portfolio().await?.uuid`, with `wallet:accounts:read`.
+    /// let buy = NewOrder::buy("BTC-USD", OrderConfiguration::MarketQuote { quote_size: Decimal::new(2500, 2) }, &portfolio);
     /// let placed = client.create_order(buy).await?;
     /// println!("{}", placed.order_id);
     pub fn create_order(&self, order: NewOrder) -> ApiRequest<PlacedOrder> {

@@ -13,7 +13,7 @@ use time::OffsetDateTime;
 
 use super::account::AccountId;
 use super::common::{Money, id_type, string_enum, timestamp};
-use crate::api::orders::{OrderConfiguration, Side};
+use super::order_configuration::{OrderConfiguration, Side};
 
 id_type! {
     /// An Advanced Trade order's id.
@@ -130,7 +130,7 @@ pub struct BrokerageOrder {
     pub status: OrderStatus,
     /// What it asked for; `None` for a configuration this version does not
     /// know.
-    #[serde(default, deserialize_with = "crate::api::orders::configuration_or_none")]
+    #[serde(default, deserialize_with = "super::order_configuration::configuration_or_none")]
     pub order_configuration: Option<OrderConfiguration>,
     /// When it was placed.
     #[serde(default, with = "timestamp::option")]

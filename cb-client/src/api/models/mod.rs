@@ -7,6 +7,7 @@ pub(crate) mod advanced_trade;
 pub(crate) mod auth;
 pub(crate) mod common;
 pub(crate) mod notification;
+pub(crate) mod order_configuration;
 pub(crate) mod payment_method;
 pub(crate) mod trade;
 pub(crate) mod transaction;
