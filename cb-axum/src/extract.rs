@@ -8,7 +8,7 @@ use axum::http::StatusCode;
 use axum::http::request::Parts;
 use axum::response::{IntoResponse as _, Redirect, Response};
 use cb_client::cb_scopes::DeclaredScopes;
-use cb_client::{Client, Error};
+use cb_client::{Client, Error, StoreError};
 
 use crate::connect::{CoinbaseState, Rejection, RejectionReason, Shared};
 
@@ -57,6 +57,12 @@ where
         match shared.oauth.restore::<S>(&key).await {
             Ok(client) => Ok(Coinbase(client)),
             Err(Error::ReauthorizationRequired { .. }) => {
+                Err(reject::<S>(&shared, RejectionReason::NotConnected))
+            }
+            // A record no version can read holds nothing usable: the user
+            // connects again, and the new exchange replaces it.
+            Err(Error::Store(StoreError::Corrupt { detail, .. })) => {
+                tracing::warn!(target: "cb_axum", "the stored authorization is corrupt, sending the user to connect again: {detail}");
                 Err(reject::<S>(&shared, RejectionReason::NotConnected))
             }
             Err(Error::ScopesNotGranted { missing, .. }) => {

@@ -85,7 +85,7 @@ pub use auth::store::PgStore;
 #[cfg_attr(docsrs, doc(cfg(feature = "redis")))]
 pub use auth::store::RedisStore;
 pub use auth::store::{FileStore, MemoryStore, RefreshLock, StoreError, Stored, TokenStore};
-pub use auth::tokens::{TokenRecord, fingerprint};
+pub use auth::tokens::{RecordError, TokenRecord, fingerprint};
 pub use error::{
     ApiError, Error, OrderRefusal, OrderRefusalReason, PendingSend, ReauthorizationReason,
 };

@@ -65,15 +65,14 @@ impl Drop for Table {
 }
 
 fn record(access: &str, refresh: &str) -> TokenRecord {
-    TokenRecord {
-        access_token: SecretString::from(access.to_owned()),
-        refresh_token: Some(SecretString::from(refresh.to_owned())),
-        expires_at: SystemTime::UNIX_EPOCH + Duration::from_secs(2_000_000_000),
-        granted: "wallet:accounts:read,offline_access".parse().unwrap(),
-        send_limit: None,
-        generation: 1,
-        tombstone: None,
-    }
+    let mut record = TokenRecord::new(
+        SecretString::from(access.to_owned()),
+        Some(SecretString::from(refresh.to_owned())),
+        SystemTime::UNIX_EPOCH + Duration::from_secs(2_000_000_000),
+        "wallet:accounts:read,offline_access".parse().unwrap(),
+    );
+    record.generation = 1;
+    record
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -72,15 +72,14 @@ impl Drop for Prefix {
 }
 
 fn record(access: &str) -> TokenRecord {
-    TokenRecord {
-        access_token: SecretString::from(access.to_owned()),
-        refresh_token: Some(SecretString::from(format!("{access}-refresh"))),
-        expires_at: SystemTime::UNIX_EPOCH + Duration::from_secs(2_000_000_000),
-        granted: "wallet:accounts:read,offline_access".parse().unwrap(),
-        send_limit: None,
-        generation: 9,
-        tombstone: None,
-    }
+    let mut record = TokenRecord::new(
+        SecretString::from(access.to_owned()),
+        Some(SecretString::from(format!("{access}-refresh"))),
+        SystemTime::UNIX_EPOCH + Duration::from_secs(2_000_000_000),
+        "wallet:accounts:read,offline_access".parse().unwrap(),
+    );
+    record.generation = 9;
+    record
 }
 
 #[tokio::test]

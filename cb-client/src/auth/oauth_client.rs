@@ -115,15 +115,12 @@ impl OAuthClient {
         };
         let now = config.clock.now();
         let access_token = SecretString::from(token.access_token.clone());
-        let mut record = TokenRecord {
+        let mut record = TokenRecord::new(
             access_token,
-            refresh_token: token.refresh_token.clone().map(SecretString::from),
-            expires_at: token.expires_at(now),
-            granted: token.granted().unwrap_or_else(ScopeSet::empty),
-            send_limit: None,
-            generation: TokenRecord::new_generation(),
-            tombstone: None,
-        };
+            token.refresh_token.clone().map(SecretString::from),
+            token.expires_at(now),
+            token.granted().unwrap_or_else(ScopeSet::empty),
+        );
         // The code is spent: from here on the tokens must end up saved,
         // whatever else fails, so that the app can use or revoke them.
         let info = match self.auth_info_with(&record.access_token).await {
@@ -200,11 +197,18 @@ impl OAuthClient {
     ///
     /// Transport, API and store errors; the record is kept unless Coinbase
     /// answered 200, so that revoking can be tried again. A record that
-    /// ended already (its refresh was refused or lost) holds nothing
-    /// usable and is deleted without a request.
+    /// ended already (its refresh was refused or lost), or that is corrupt
+    /// (no token can be read from it), holds nothing usable and is deleted
+    /// without a request.
     pub async fn revoke(&self, key: &str) -> Result<(), Error> {
         match self.restore::<AnyGrant>(key).await {
             Ok(client) => client.revoke().await,
+            Err(Error::Store(StoreError::Corrupt { detail, .. })) => {
+                tracing::warn!(target: "cb_client", "deleting a corrupt record: {detail}");
+                self.config.store.delete(key).await?;
+                self.session(key).clear();
+                Ok(())
+            }
             Err(Error::ReauthorizationRequired { reason })
                 if reason != ReauthorizationReason::NotStored =>
             {
@@ -296,7 +300,17 @@ async fn save_replacing(
     let mut attempts = 0;
     loop {
         attempts += 1;
-        let existing = store.load(key).await?.map(|stored| stored.version);
+        let existing = match store.load(key).await {
+            Ok(stored) => stored.map(|stored| stored.version),
+            // A record no version can read holds no usable tokens, and would
+            // otherwise wedge its key: the fresh tokens replace it.
+            Err(StoreError::Corrupt { detail, .. }) if attempts < 5 => {
+                tracing::warn!(target: "cb_client", "replacing a corrupt record: {detail}");
+                store.delete(key).await?;
+                continue;
+            }
+            Err(error) => return Err(error.into()),
+        };
         match store.save(key, record, existing).await {
             Ok(version) => return Ok(version),
             Err(StoreError::Conflict { .. }) if attempts < 5 => continue,

@@ -257,14 +257,15 @@ impl Session {
             }
             Err(error) => return Err(error),
         };
+        // The send limit, the generation and what another version wrote
+        // carry over to the new pair.
         let record = TokenRecord {
             access_token: SecretString::from(token.access_token.clone()),
             refresh_token: token.refresh_token.clone().map(SecretString::from),
             expires_at: token.expires_at(config.clock.now()),
             granted: token.granted().unwrap_or(base.record.granted),
-            send_limit: base.record.send_limit,
-            generation: base.record.generation,
             tombstone: None,
+            ..base.record.clone()
         };
         // The new pair is authoritative from now on, saved or not.
         self.with(|state| {

@@ -17,7 +17,13 @@ use crate::error::ReauthorizationReason;
 ///
 /// The tokens are [`SecretString`]s: `Debug` shows a short fingerprint of
 /// each, never the token, and they are wiped from memory on drop.
+///
+/// A custom store keeps it whole, best through [`to_json`](Self::to_json)
+/// and [`from_json`](Self::from_json), and makes one for its own tests with
+/// [`new`](Self::new): the fields are public to read, and new ones may be
+/// added in any release.
 #[derive(Clone)]
+#[non_exhaustive]
 pub struct TokenRecord {
     /// The bearer token for API calls.
     pub access_token: SecretString,
@@ -39,6 +45,9 @@ pub struct TokenRecord {
     /// later use answers [`Error::ReauthorizationRequired`](crate::Error)
     /// with the real reason and without a doomed request.
     pub tombstone: Option<ReauthorizationReason>,
+    /// Fields of the stored form that this version does not know (a newer
+    /// version wrote them), kept so that a rewrite does not drop them.
+    pub(crate) unknown: serde_json::Map<String, serde_json::Value>,
 }
 
 /// The longest access-token lifetime believed, whatever a token response
@@ -46,6 +55,34 @@ pub struct TokenRecord {
 pub(crate) const MAX_LIFETIME: Duration = Duration::from_secs(366 * 24 * 3600);
 
 impl TokenRecord {
+    /// A record of a new authorization: its tokens, when the access token
+    /// expires, and what Coinbase granted, with a fresh
+    /// [`generation`](Self::generation), no send limit and no tombstone.
+    pub fn new(
+        access_token: SecretString,
+        refresh_token: Option<SecretString>,
+        expires_at: SystemTime,
+        granted: ScopeSet,
+    ) -> Self {
+        TokenRecord {
+            access_token,
+            refresh_token,
+            expires_at,
+            granted,
+            send_limit: None,
+            generation: TokenRecord::new_generation(),
+            tombstone: None,
+            unknown: serde_json::Map::new(),
+        }
+    }
+
+    /// The same record with the send limit the user accepted.
+    #[must_use]
+    pub fn with_send_limit(mut self, send_limit: Option<SendLimit>) -> Self {
+        self.send_limit = send_limit;
+        self
+    }
+
     /// Whether the access token expires within `margin` of `now`.
     pub fn expires_within(&self, margin: Duration, now: SystemTime) -> bool {
         now.checked_add(margin).is_none_or(|limit| self.expires_at <= limit)
@@ -96,8 +133,11 @@ pub fn fingerprint(secret: &SecretString) -> String {
 
 /// The stored form of a record. Stores that serialize records use it
 /// through [`TokenRecord::to_json`] and [`TokenRecord::from_json`].
+///
+/// It is forward compatible: fields it does not know are read into
+/// `unknown` and written back, so that during a rolling deploy or a
+/// rollback each version reads and rewrites the other's records.
 #[derive(Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
 struct SerializedRecord {
     access_token: String,
     refresh_token: Option<String>,
@@ -106,13 +146,41 @@ struct SerializedRecord {
     send_limit: Option<SerializedLimit>,
     #[serde(default)]
     generation: u64,
+    /// A tombstone of a reason this version does not know still ends the
+    /// authorization.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    tombstone: Option<SerializedTombstone>,
+    tombstone: Option<serde_json::Value>,
+    #[serde(flatten)]
+    unknown: serde_json::Map<String, serde_json::Value>,
+}
+
+/// Why a record cannot be read or written.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum RecordError {
+    /// The bytes are not a token record. The position is given; the
+    /// content never is.
+    #[error("not a token record (line {line}, column {column})")]
+    NotARecord {
+        /// The line of the first problem.
+        line: usize,
+        /// Its column.
+        column: usize,
+    },
+    /// The record's send limit is not one Coinbase accepts.
+    #[error("the send limit is not valid: {0}")]
+    SendLimit(String),
+    /// The expiry is beyond what the system's clock can hold.
+    #[error("the expiry is out of range")]
+    ExpiryOutOfRange,
+    /// The record could not be written as JSON.
+    #[error("the record could not be written as JSON")]
+    Unwritable,
 }
 
 /// Why a stored authorization ended. Only the reasons a refresh records.
 #[derive(Serialize, Deserialize)]
-#[serde(tag = "reason", rename_all = "snake_case", deny_unknown_fields)]
+#[serde(tag = "reason", rename_all = "snake_case")]
 enum SerializedTombstone {
     RefreshRejected { description: Option<String> },
     RefreshResponseLost,
@@ -146,7 +214,6 @@ impl SerializedTombstone {
 }
 
 #[derive(Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
 struct SerializedLimit {
     amount: Decimal,
     currency: String,
@@ -155,8 +222,20 @@ struct SerializedLimit {
 
 impl TokenRecord {
     /// The record as JSON, tokens in clear: for a store to keep where only
-    /// the app can read it.
-    pub fn to_json(&self) -> Vec<u8> {
+    /// the app can read it. Fields a newer version wrote, which this one
+    /// read, are written back.
+    ///
+    /// # Errors
+    ///
+    /// [`RecordError::Unwritable`], which plain strings and numbers never
+    /// cause.
+    pub fn to_json(&self) -> Result<Vec<u8>, RecordError> {
+        let tombstone = self
+            .tombstone
+            .as_ref()
+            .map(|reason| serde_json::to_value(SerializedTombstone::from_reason(reason)))
+            .transpose()
+            .map_err(|_| RecordError::Unwritable)?;
         let serialized = SerializedRecord {
             access_token: self.access_token.expose_secret().to_owned(),
             refresh_token: self.refresh_token.as_ref().map(|t| t.expose_secret().to_owned()),
@@ -171,32 +250,40 @@ impl TokenRecord {
                 period: limit.period().to_string(),
             }),
             generation: self.generation,
-            tombstone: self.tombstone.as_ref().map(SerializedTombstone::from_reason),
+            tombstone,
+            unknown: self.unknown.clone(),
         };
-        // Serializing plain strings and numbers to JSON cannot fail.
-        serde_json::to_vec(&serialized).unwrap_or_default()
+        serde_json::to_vec(&serialized).map_err(|_| RecordError::Unwritable)
     }
 
-    /// A record from [`to_json`](Self::to_json)'s output.
+    /// A record from [`to_json`](Self::to_json)'s output, this version's or
+    /// another's: fields it does not know are kept for the rewrite, and a
+    /// tombstone of a reason it does not know ends the authorization as
+    /// revoked.
     ///
     /// # Errors
     ///
-    /// A description of what is wrong; it never quotes a token.
-    pub fn from_json(bytes: &[u8]) -> Result<Self, String> {
+    /// What is wrong, as a [`RecordError`]; it never quotes a token.
+    pub fn from_json(bytes: &[u8]) -> Result<Self, RecordError> {
         let serialized: SerializedRecord = serde_json::from_slice(bytes).map_err(|error| {
-            format!("not a token record (line {}, column {})", error.line(), error.column())
+            RecordError::NotARecord { line: error.line(), column: error.column() }
         })?;
         let send_limit = serialized
             .send_limit
-            .map(|limit| -> Result<SendLimit, String> {
-                let currency: CurrencyCode = limit.currency.parse().map_err(|e| format!("{e}"))?;
-                let period: SendLimitPeriod = limit.period.parse().map_err(|e| format!("{e}"))?;
-                SendLimit::new(limit.amount, currency, period).map_err(|e| format!("{e}"))
+            .map(|limit| -> Result<SendLimit, RecordError> {
+                let invalid = |e: &dyn fmt::Display| RecordError::SendLimit(e.to_string());
+                let currency: CurrencyCode = limit.currency.parse().map_err(|e| invalid(&e))?;
+                let period: SendLimitPeriod = limit.period.parse().map_err(|e| invalid(&e))?;
+                SendLimit::new(limit.amount, currency, period).map_err(|e| invalid(&e))
             })
             .transpose()?;
         let expires_at = SystemTime::UNIX_EPOCH
             .checked_add(Duration::from_secs(serialized.expires_at_unix))
-            .ok_or_else(|| "the expiry is out of range".to_owned())?;
+            .ok_or(RecordError::ExpiryOutOfRange)?;
+        let tombstone = serialized.tombstone.map(|value| {
+            serde_json::from_value::<SerializedTombstone>(value)
+                .map_or(ReauthorizationReason::Revoked, SerializedTombstone::into_reason)
+        });
         Ok(TokenRecord {
             access_token: SecretString::from(serialized.access_token),
             refresh_token: serialized.refresh_token.map(SecretString::from),
@@ -204,7 +291,8 @@ impl TokenRecord {
             granted: serialized.granted,
             send_limit,
             generation: serialized.generation,
-            tombstone: serialized.tombstone.map(SerializedTombstone::into_reason),
+            tombstone,
+            unknown: serialized.unknown,
         })
     }
 }
@@ -303,17 +391,18 @@ mod tests {
     use super::*;
 
     fn record() -> TokenRecord {
+        let limit =
+            SendLimit::new(Decimal::new(5000, 2), "USD".parse().unwrap(), SendLimitPeriod::Day)
+                .unwrap();
         TokenRecord {
-            access_token: SecretString::from("access-secret-value"),
-            refresh_token: Some(SecretString::from("refresh-secret-value")),
-            expires_at: SystemTime::UNIX_EPOCH + Duration::from_secs(1_900_000_000),
-            granted: "wallet:accounts:read,offline_access".parse().unwrap(),
-            send_limit: Some(
-                SendLimit::new(Decimal::new(5000, 2), "USD".parse().unwrap(), SendLimitPeriod::Day)
-                    .unwrap(),
-            ),
             generation: 42,
-            tombstone: None,
+            ..TokenRecord::new(
+                SecretString::from("access-secret-value"),
+                Some(SecretString::from("refresh-secret-value")),
+                SystemTime::UNIX_EPOCH + Duration::from_secs(1_900_000_000),
+                "wallet:accounts:read,offline_access".parse().unwrap(),
+            )
+            .with_send_limit(Some(limit))
         }
     }
 
@@ -329,7 +418,7 @@ mod tests {
     #[test]
     fn records_round_trip_through_json() {
         let record = record();
-        let back = TokenRecord::from_json(&record.to_json()).unwrap();
+        let back = TokenRecord::from_json(&record.to_json().unwrap()).unwrap();
         assert_eq!(back.access_token.expose_secret(), "access-secret-value");
         assert_eq!(back.refresh_token.unwrap().expose_secret(), "refresh-secret-value");
         assert_eq!(back.expires_at, record.expires_at);
@@ -338,8 +427,26 @@ mod tests {
         assert_eq!((back.generation, back.tombstone), (42, None));
 
         let ended = record.ended(ReauthorizationReason::RefreshResponseLost);
-        let back = TokenRecord::from_json(&ended.to_json()).unwrap();
+        let back = TokenRecord::from_json(&ended.to_json().unwrap()).unwrap();
         assert_eq!(back.tombstone, Some(ReauthorizationReason::RefreshResponseLost));
+        assert_ne!(TokenRecord::new_generation(), 0);
+    }
+
+    #[test]
+    fn records_of_another_version_load_and_keep_what_this_one_does_not_know() {
+        let mut json: serde_json::Value =
+            serde_json::from_slice(&record().to_json().unwrap()).unwrap();
+        json["written_by"] = serde_json::json!({"version": "9.0", "region": "eu"});
+        json["send_limit"]["window"] = serde_json::json!("rolling");
+        let newer = TokenRecord::from_json(json.to_string().as_bytes()).unwrap();
+        assert_eq!(newer.generation, 42);
+        let rewritten: serde_json::Value =
+            serde_json::from_slice(&newer.to_json().unwrap()).unwrap();
+        assert_eq!(rewritten["written_by"], json["written_by"], "kept on rewrite");
+        // A tombstone of a reason this version does not know still ends it.
+        json["tombstone"] = serde_json::json!({"reason": "account_closed", "at": 1});
+        let ended = TokenRecord::from_json(json.to_string().as_bytes()).unwrap();
+        assert_eq!(ended.tombstone, Some(ReauthorizationReason::Revoked));
     }
 
     #[test]
@@ -348,7 +455,7 @@ mod tests {
         let record = TokenRecord::from_json(json).unwrap();
         assert_eq!((record.generation, record.tombstone.clone()), (0, None));
         let far = br#"{"access_token":"a","refresh_token":null,"expires_at_unix":18446744073709551615,"granted":"","send_limit":null}"#;
-        assert!(TokenRecord::from_json(far).is_err());
+        assert!(matches!(TokenRecord::from_json(far), Err(RecordError::ExpiryOutOfRange)));
         // A huge margin counts as expiring, rather than overflowing.
         assert!(record.expires_within(Duration::MAX, SystemTime::now()));
     }
@@ -380,10 +487,13 @@ mod tests {
 
     #[test]
     fn a_corrupt_record_is_an_error_without_its_content() {
-        let mut json = record().to_json();
+        let mut json = record().to_json().unwrap();
         json.truncate(json.len() - 5);
         let error = TokenRecord::from_json(&json).unwrap_err();
-        assert!(!error.contains("secret-value"), "{error}");
+        assert!(matches!(error, RecordError::NotARecord { .. }), "{error}");
+        assert!(!error.to_string().contains("secret-value"), "{error}");
         assert!(TokenRecord::from_json(b"{}").is_err());
+        let bad_limit = br#"{"access_token":"a","refresh_token":null,"expires_at_unix":1,"granted":"","send_limit":{"amount":"5","currency":"USD","period":"fortnight"}}"#;
+        assert!(matches!(TokenRecord::from_json(bad_limit), Err(RecordError::SendLimit(_))));
     }
 }

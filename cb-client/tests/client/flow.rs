@@ -144,3 +144,79 @@ async fn the_apps_own_http_client_carries_every_request() {
     let cb_client::Error::Transport(source) = &error else { panic!("{error:?}") };
     assert!(source.is_timeout(), "{source}");
 }
+
+/// The one record file in `dir` (FileStore names files by a hash of the
+/// key).
+fn the_record_file(dir: &std::path::Path) -> std::path::PathBuf {
+    let files: Vec<_> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .filter(|path| path.extension().is_some_and(|ext| ext == "json"))
+        .collect();
+    assert_eq!(files.len(), 1, "{files:?}");
+    files[0].clone()
+}
+
+#[tokio::test]
+async fn a_newer_version_s_record_is_read_and_rewritten_with_what_it_added() {
+    let env = Env::new().await;
+    let dir = tempfile::tempdir().unwrap();
+    let oauth = env.builder().store(FileStore::new(dir.path()).unwrap()).build().unwrap();
+    env.connect::<Reader>(&oauth, "user-1", None).await.unwrap();
+    // A newer version of the app, in a rolling deploy, wrote a field this
+    // one does not know.
+    let path = the_record_file(dir.path());
+    let mut file: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+    file["record"]["region"] = serde_json::json!("eu-west-1");
+    std::fs::write(&path, file.to_string()).unwrap();
+
+    let older = env.builder().store(FileStore::new(dir.path()).unwrap()).build().unwrap();
+    let client = older.restore::<Reader>("user-1").await.unwrap();
+    // A refresh rewrites the record; the newer version's field stays.
+    env.sandbox.advance(std::time::Duration::from_secs(3 * 3600));
+    let older = env
+        .builder()
+        .store(FileStore::new(dir.path()).unwrap())
+        .clock(env.sandbox.clock())
+        .build()
+        .unwrap();
+    let client2 = older.restore::<Reader>("user-1").await.unwrap();
+    client2.current_user().await.unwrap();
+    assert_eq!(env.sandbox.stats().refreshes, 1);
+    let file: serde_json::Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+    assert_eq!(file["record"]["region"], "eu-west-1", "{file}");
+    drop(client);
+}
+
+#[tokio::test]
+async fn a_corrupt_record_can_be_revoked_away_and_replaced_by_a_new_exchange() {
+    let env = Env::new().await;
+    let dir = tempfile::tempdir().unwrap();
+    let oauth = env.builder().store(FileStore::new(dir.path()).unwrap()).build().unwrap();
+    env.connect::<Reader>(&oauth, "user-1", None).await.unwrap();
+    let path = the_record_file(dir.path());
+    std::fs::write(&path, b"{\"version\": 3, \"record\": \"garbage").unwrap();
+
+    let fresh = env.builder().store(FileStore::new(dir.path()).unwrap()).build().unwrap();
+    let error = fresh.restore::<Reader>("user-1").await.unwrap_err();
+    assert!(matches!(error, Error::Store(cb_client::StoreError::Corrupt { .. })), "{error:?}");
+    // A new exchange for the key replaces the record rather than failing
+    // after the code is spent.
+    let client = env.connect::<Reader>(&fresh, "user-1", None).await.unwrap();
+    assert!(fresh.restore::<Reader>("user-1").await.is_ok());
+    drop(client);
+
+    // Revoking a corrupt record deletes it: nothing in it can be used.
+    std::fs::write(&path, b"not json at all").unwrap();
+    let again = env.builder().store(FileStore::new(dir.path()).unwrap()).build().unwrap();
+    again.revoke("user-1").await.unwrap();
+    let error = again.restore::<Reader>("user-1").await.unwrap_err();
+    assert!(
+        matches!(
+            error,
+            Error::ReauthorizationRequired { reason: ReauthorizationReason::NotStored }
+        ),
+        "{error:?}"
+    );
+}

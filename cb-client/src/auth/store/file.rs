@@ -188,7 +188,8 @@ impl FileStore {
         }
         let record_bytes =
             serde_json::to_vec(&content.record).map_err(|_| corrupt("unreadable".into()))?;
-        let record = TokenRecord::from_json(&record_bytes).map_err(corrupt)?;
+        let record =
+            TokenRecord::from_json(&record_bytes).map_err(|error| corrupt(error.to_string()))?;
         Ok(Some(Stored { record, version: content.version }))
     }
 
@@ -217,8 +218,9 @@ impl FileStore {
             return Err(StoreError::Conflict { expected, found });
         }
         let version = found.map_or(1, |version| version + 1);
-        let record = serde_json::from_slice(&record.to_json())
-            .map_err(|error| StoreError::Other(Box::new(error)))?;
+        let record =
+            serde_json::from_slice(&record.to_json().map_err(|e| StoreError::Other(Box::new(e)))?)
+                .map_err(|error| StoreError::Other(Box::new(error)))?;
         self.write(&paths.record, &FileContent { key: Some(key.to_owned()), version, record })?;
         // The record now lives under its new name only.
         remove_if_present(&paths.legacy)?;
@@ -331,13 +333,13 @@ mod tests {
 
     fn record(token: &str) -> TokenRecord {
         TokenRecord {
-            access_token: SecretString::from(token.to_owned()),
-            refresh_token: None,
-            expires_at: SystemTime::UNIX_EPOCH + Duration::from_secs(2_000_000_000),
-            granted: cb_scopes::ScopeSet::empty(),
-            send_limit: None,
             generation: 1,
-            tombstone: None,
+            ..TokenRecord::new(
+                SecretString::from(token.to_owned()),
+                None,
+                SystemTime::UNIX_EPOCH + Duration::from_secs(2_000_000_000),
+                cb_scopes::ScopeSet::empty(),
+            )
         }
     }
 
@@ -389,7 +391,7 @@ mod tests {
         let store = FileStore::new(dir.path()).unwrap();
         let legacy = serde_json::json!({
             "version": 4,
-            "record": serde_json::from_slice::<serde_json::Value>(&record("old").to_json()).unwrap(),
+            "record": serde_json::from_slice::<serde_json::Value>(&record("old").to_json().unwrap()).unwrap(),
         });
         fs::write(dir.path().join("a%40b.c.json"), legacy.to_string()).unwrap();
         let stored = store.load("a@b.c").await.unwrap().unwrap();

@@ -230,7 +230,7 @@ impl PgStore {
         key: &str,
         record: &TokenRecord,
     ) -> Result<(Vec<u8>, Option<String>), StoreError> {
-        let plain = record.to_json();
+        let plain = record.to_json().map_err(|error| StoreError::Other(Box::new(error)))?;
         let Some(keys) = &self.keys else { return Ok((plain, None)) };
         let mut nonce = [0u8; 12];
         getrandom::fill(&mut nonce).map_err(|error| StoreError::Other(error.to_string().into()))?;
@@ -278,7 +278,7 @@ impl PgStore {
                     })?
             }
         };
-        TokenRecord::from_json(&plain).map_err(corrupt)
+        TokenRecord::from_json(&plain).map_err(|error| corrupt(error.to_string()))
     }
 }
 

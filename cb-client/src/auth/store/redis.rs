@@ -177,8 +177,9 @@ impl TokenStore for RedisStore {
             match (version, bytes) {
                 (None, None) => Ok(None),
                 (Some(version), Some(bytes)) => {
-                    let record = TokenRecord::from_json(&bytes)
-                        .map_err(|detail| StoreError::Corrupt { key: key.to_owned(), detail })?;
+                    let record = TokenRecord::from_json(&bytes).map_err(|error| {
+                        StoreError::Corrupt { key: key.to_owned(), detail: error.to_string() }
+                    })?;
                     Ok(Some(Stored { record, version }))
                 }
                 _ => Err(corrupt("the hash lacks its version or its record")),
@@ -200,7 +201,7 @@ impl TokenStore for RedisStore {
                 .save
                 .key(&record_key)
                 .arg(expected)
-                .arg(record.to_json())
+                .arg(record.to_json().map_err(|error| StoreError::Other(Box::new(error)))?)
                 .invoke_async(&mut connection)
                 .await
                 .map_err(redis_error)?;
