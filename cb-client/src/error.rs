@@ -6,6 +6,7 @@ use std::time::Duration;
 use cb_scopes::ScopeSet;
 use futures_util::future::BoxFuture;
 
+use crate::api::bodies::SavedSend;
 use crate::api::models::transaction::Transaction;
 use crate::auth::store::error::StoreError;
 
@@ -47,6 +48,18 @@ pub enum Error {
     /// [`PendingSend::confirm`].
     #[error("the send needs the user's two-factor code")]
     TwoFactorRequired(PendingSend),
+
+    /// Coinbase answered a send with success, but the answer could not be
+    /// read: the money is sent (or on its way). Do not send again; look the
+    /// transaction up by its `idem`, or confirm or replay the same send,
+    /// which its `idem` makes answer the same transaction.
+    #[error("the send was made, but its answer could not be read (idem {idem}): {detail}")]
+    SentUnreadable {
+        /// The send's idempotency key.
+        idem: String,
+        /// What was wrong with the answer.
+        detail: String,
+    },
 
     /// Coinbase refused a scope the grant was checked to include: the user
     /// changed the authorization since. Revoke and authorize again.
@@ -358,6 +371,8 @@ pub(crate) trait Replay: Send + Sync {
     fn idem(&self) -> Option<&str>;
     /// The route it was sent to, for `Debug`.
     fn path(&self) -> &str;
+    /// The send in a form to keep between requests.
+    fn saved(&self) -> Option<SavedSend>;
     /// The same send, with the user's code.
     fn with_code(self: Box<Self>, code: String) -> BoxFuture<'static, Result<Transaction, Error>>;
 }
@@ -370,6 +385,13 @@ impl PendingSend {
     /// The send's idempotency key.
     pub fn idem(&self) -> Option<&str> {
         self.held.idem()
+    }
+
+    /// The send in a form to keep until the user's code arrives, in a later
+    /// request and perhaps another process: confirm it there with
+    /// [`Client::confirm_send`](crate::Client::confirm_send).
+    pub fn saved(&self) -> Option<SavedSend> {
+        self.held.saved()
     }
 
     /// Replays the send with the user's two-factor `code`.

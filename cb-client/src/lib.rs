@@ -64,7 +64,7 @@ mod auth;
 mod error;
 mod wire;
 
-pub use api::bodies::{RequestMoney, SendMoney, TradeOrder, Transfer};
+pub use api::bodies::{RequestMoney, SavedSend, SendMoney, TradeOrder, Transfer};
 pub use api::client::Client;
 pub use api::cursor_list::{CursorList, CursorListPage};
 pub use api::list::{List, Order, Page};

@@ -27,6 +27,10 @@ pub enum Fault {
     /// request, as Coinbase's edge answers a rate limit (with a
     /// `Retry-After` of one second on a 429) or a gateway failure.
     HtmlPage(u16),
+    /// Handles the request, so that its effects happen, then answers its
+    /// status with a body that is not JSON: a success whose answer cannot
+    /// be read.
+    GarbledAnswer,
 }
 
 /// How many requests a fault applies to.

@@ -92,6 +92,10 @@ pub(crate) async fn layer(
             }
             response
         }
+        Some(Fault::GarbledAnswer) => {
+            let processed = next.run(request).await;
+            (processed.status(), "{\"data\": {\"id\": garbled").into_response()
+        }
         Some(Fault::Delay(delay)) => {
             tokio::time::sleep(delay).await;
             coinbase_shaped(&path, next.run(request).await)

@@ -22,13 +22,16 @@ use crate::api::models::payment_method::PaymentMethodId;
 ///     .description("Payout for March");
 /// assert_eq!(send.idem().len(), 36);
 /// ```
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct SendMoney {
     to: String,
     amount: Decimal,
     currency: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     description: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     network: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     destination_tag: Option<String>,
     idem: String,
 }
@@ -98,6 +101,53 @@ impl SendMoney {
             }
         }
         body
+    }
+}
+
+/// A send Coinbase holds for the user's two-factor code, in a form to keep
+/// between requests: the account it is sent from and the send itself, its
+/// `idem` included. It holds no secret (no token, no code), so an app may
+/// keep it in its session store or database, and confirm it from any
+/// process with [`Client::confirm_send`](crate::Client::confirm_send); the
+/// `idem` makes the replay safe, and a confirm of a send that already went
+/// through answers that transaction.
+///
+/// ```
+/// # use cb_client::{SavedSend, SendMoney};
+/// # use rust_decimal::Decimal;
+/// let saved = SavedSend::new("USD".into(), SendMoney::new("creator@example.com", Decimal::new(1000, 2), "USD"));
+/// let kept = serde_json::to_string(&saved).unwrap();
+/// let back: SavedSend = serde_json::from_str(&kept).unwrap();
+/// assert_eq!(back, saved);
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct SavedSend {
+    account: AccountId,
+    send: SendMoney,
+}
+
+impl SavedSend {
+    /// The send of `send` from `account`.
+    pub fn new(account: AccountId, send: SendMoney) -> Self {
+        SavedSend { account, send }
+    }
+
+    /// The account it is sent from.
+    pub fn account(&self) -> &AccountId {
+        &self.account
+    }
+
+    /// The send, its `idem` included.
+    pub fn send(&self) -> &SendMoney {
+        &self.send
+    }
+
+    /// The held send of a call to `path` with `body`, if it is a send.
+    pub(crate) fn from_call(path: &str, body: &Value) -> Option<Self> {
+        let account = path.strip_prefix("v2/accounts/")?.strip_suffix("/transactions")?;
+        let account = percent_encoding::percent_decode_str(account).decode_utf8().ok()?;
+        let send = serde_json::from_value(body.clone()).ok()?;
+        Some(SavedSend { account: AccountId::from(account.as_ref()), send })
     }
 }
 

@@ -74,12 +74,19 @@ impl<T: Send + 'static> IntoFuture for ApiRequest<T> {
     fn into_future(self) -> Self::IntoFuture {
         let ApiRequest { api, call, read, two_factor } = self;
         Box::pin(async move {
-            let body = if two_factor {
-                two_factor::execute_held(api, call).await?
-            } else {
-                api.execute(&call).await?
-            };
-            read(&body)
+            if !two_factor {
+                return read(&api.execute(&call).await?);
+            }
+            let idem =
+                call.body.as_ref().and_then(|body| body.get("idem")?.as_str().map(str::to_owned));
+            let body = two_factor::execute_held(api, call).await?;
+            // A send that succeeded is sent, however its answer reads.
+            read(&body).map_err(|error| match (error, idem) {
+                (Error::InvalidResponse { detail }, Some(idem)) => {
+                    Error::SentUnreadable { idem, detail }
+                }
+                (error, _) => error,
+            })
         })
     }
 }

@@ -3,6 +3,7 @@
 
 use futures_util::future::BoxFuture;
 
+use crate::api::bodies::SavedSend;
 use crate::api::executor::{Call, Connection};
 use crate::api::models::transaction::Transaction;
 use crate::api::transport::read_data;
@@ -24,6 +25,10 @@ impl Replay for HeldSend {
         &self.call.path
     }
 
+    fn saved(&self) -> Option<SavedSend> {
+        SavedSend::from_call(&self.call.path, self.call.body.as_ref()?)
+    }
+
     fn with_code(self: Box<Self>, code: String) -> BoxFuture<'static, Result<Transaction, Error>> {
         let HeldSend { connection, mut call } = *self;
         call.headers.retain(|(name, _)| *name != "CB-2FA-TOKEN");
@@ -34,7 +39,24 @@ impl Replay for HeldSend {
 
 /// Makes a send, turning `two_factor_required` into a [`PendingSend`].
 pub(crate) async fn execute_send(connection: Connection, call: Call) -> Result<Transaction, Error> {
-    read_data(&execute_held(connection, call).await?)
+    let idem = idem_of(&call);
+    let body = execute_held(connection, call).await?;
+    sent(read_data(&body), idem)
+}
+
+/// The `idem` a send carries.
+pub(crate) fn idem_of(call: &Call) -> Option<String> {
+    call.body.as_ref()?.get("idem")?.as_str().map(str::to_owned)
+}
+
+/// What reading a send's success answer gave: a send that succeeded is
+/// sent, however its answer reads, so an unreadable answer is
+/// [`Error::SentUnreadable`] with its `idem`.
+pub(crate) fn sent<T>(read: Result<T, Error>, idem: Option<String>) -> Result<T, Error> {
+    read.map_err(|error| match (error, idem) {
+        (Error::InvalidResponse { detail }, Some(idem)) => Error::SentUnreadable { idem, detail },
+        (error, _) => error,
+    })
 }
 
 /// Makes a send and returns its answer's body, turning

@@ -8,7 +8,8 @@ use std::time::Duration;
 
 use cb_client::models::{AccountId, AccountType, TransactionStatus, TransactionType, UserUpdate};
 use cb_client::{
-    Client, Error, MemoryStore, Order, RequestMoney, SendMoney, TokenStore, TradeOrder, Transfer,
+    Client, Error, MemoryStore, Order, RequestMoney, SavedSend, SendMoney, TokenStore, TradeOrder,
+    Transfer,
 };
 use cb_sandbox::{Fault, Times};
 use cb_scopes::{Scope, scopes};
@@ -258,6 +259,72 @@ async fn a_send_with_2fa_leaves_one_transaction_and_balances_that_add_up() {
     let mine = env.sandbox.accounts(&env.user).into_iter().find(|a| a.currency == "USD").unwrap();
     let theirs = env.sandbox.accounts(&friend).into_iter().find(|a| a.currency == "USD").unwrap();
     assert_eq!((mine.balance, theirs.balance), (Decimal::new(97_500, 2), Decimal::new(2_500, 2)));
+}
+
+#[tokio::test]
+async fn a_held_send_is_kept_and_confirmed_from_another_process_once() {
+    let env = Env::new().await;
+    let store = Arc::new(MemoryStore::new());
+    // Instance A takes the send form; its request ends with the challenge.
+    let a = env.builder().shared_store(store.clone()).build().unwrap();
+    let (url, pending) = a.authorize_url::<Everything>().build().unwrap();
+    let redirect = env.sandbox.consent(url.as_str()).unwrap().approve().unwrap();
+    let client = a.exchange(pending.complete(redirect.as_str()).unwrap(), "user-1").await.unwrap();
+    let send = SendMoney::new("b@example.com", Decimal::new(1200, 2), "USD");
+    let Err(Error::TwoFactorRequired(held)) = client.send_money(&"USD".into(), send.clone()).await
+    else {
+        panic!("the sandbox asks for a code");
+    };
+    let kept = serde_json::to_string(&held.saved().unwrap()).unwrap();
+    assert!(kept.contains(send.idem()) && !kept.contains("access"), "{kept}");
+    drop((held, client, a));
+
+    // Instance B gets the code in a later request.
+    let b = env.builder().shared_store(store.clone()).build().unwrap();
+    let client = b.restore::<Everything>("user-1").await.unwrap();
+    let saved: SavedSend = serde_json::from_str(&kept).unwrap();
+    assert_eq!(saved.account().as_str(), "USD");
+    let Err(Error::TwoFactorRequired(_)) = client.confirm_send(&saved, "0000000").await else {
+        panic!("a wrong code is refused");
+    };
+    let code = env.sandbox.two_factor_code(&env.user).unwrap();
+    let tx = client.confirm_send(&saved, &code).await.unwrap();
+    assert_eq!(tx.idem.as_deref(), Some(send.idem()));
+    // A second confirm (a double-clicked form) answers the same send.
+    let again = client.confirm_send(&saved, &code).await.unwrap();
+    assert_eq!(again.id, tx.id);
+    let debits = env
+        .sandbox
+        .ledger()
+        .into_iter()
+        .filter(|e| e.kind == "send" && e.amount < Decimal::ZERO)
+        .count();
+    assert_eq!(debits, 1);
+}
+
+#[tokio::test]
+async fn a_send_whose_success_cannot_be_read_is_reported_as_sent_with_its_idem() {
+    let env = Env::new().await;
+    let client = everything(&env).await;
+    let send = SendMoney::new("c@example.com", Decimal::new(300, 2), "USD");
+    let Err(Error::TwoFactorRequired(held)) = client.send_money(&"USD".into(), send.clone()).await
+    else {
+        panic!("the sandbox asks for a code");
+    };
+    let code = env.sandbox.two_factor_code(&env.user).unwrap();
+    let route = "/v2/accounts/{account}/transactions";
+    env.sandbox.inject_fault("POST", route, Fault::GarbledAnswer, Times::Next(1));
+    let error = held.confirm(&code).await.unwrap_err();
+    let Error::SentUnreadable { idem, .. } = &error else { panic!("{error:?}") };
+    assert_eq!(idem, send.idem());
+    // It was sent, once.
+    let debits = env
+        .sandbox
+        .ledger()
+        .into_iter()
+        .filter(|e| e.kind == "send" && e.amount < Decimal::ZERO)
+        .count();
+    assert_eq!(debits, 1);
 }
 
 #[tokio::test]

@@ -1,6 +1,6 @@
 //! Transactions: `/v2/accounts/:id/transactions`.
 
-use crate::api::bodies::{RequestMoney, SendMoney, Transfer};
+use crate::api::bodies::{RequestMoney, SavedSend, SendMoney, Transfer};
 use crate::api::list::List;
 use crate::api::models::{AccountId, Transaction, TransactionId};
 use crate::api::request::ApiRequest;
@@ -39,6 +39,23 @@ endpoints! {
     /// println!("{}", tx.status);
     pub fn send_money(&self, account: &AccountId, send: SendMoney) -> ApiRequest<Transaction> {
         self.send(ENDPOINT.at([account.as_str()]).body(send.body()))
+    }
+
+    /// Confirms a send Coinbase held for the user's two-factor code, kept with
+    /// [`PendingSend::saved`](crate::PendingSend::saved) from an earlier request, in this
+    /// process or another. The same `idem` goes again, so a send confirmed twice (or already
+    /// through) answers its transaction once; a wrong code is
+    /// [`Error::TwoFactorRequired`](crate::Error::TwoFactorRequired) again.
+    #[endpoint(POST "/v2/accounts/:id/transactions", wallet:transactions:send)]
+    #[example]
+    /// # let kept = String::new();
+    /// let saved: SavedSend = serde_json::from_str(&kept).unwrap();
+    /// let tx = client.confirm_send(&saved, "1234567").await?;
+    /// println!("{}", tx.status);
+    pub fn confirm_send(&self, saved: &SavedSend, code: &str) -> ApiRequest<Transaction> {
+        let mut call = ENDPOINT.at([saved.account().as_str()]).body(saved.send().body());
+        call.headers.push(("CB-2FA-TOKEN", code.trim().to_owned()));
+        self.send(call)
     }
 
     /// Moves money between two accounts of the user.
