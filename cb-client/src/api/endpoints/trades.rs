@@ -2,8 +2,26 @@
 
 use crate::api::bodies::TradeOrder;
 use crate::api::list::List;
-use crate::api::models::{AccountId, Buy, Deposit, Sell, TradeId, Withdrawal};
+use crate::api::models::{AccountId, Buy, Deposit, Sell, Trade, TradeId, Withdrawal};
 use crate::api::request::ApiRequest;
+use crate::api::transport::read_data;
+use crate::error::Error;
+
+/// A deposit's or a withdrawal's create or commit answer, in either shape
+/// Coinbase documents: v2's `{"data": ..}`, or the current docs'
+/// `{"transfer": ..}` (whose amounts say `value`, which [`Money`] reads too).
+///
+/// [`Money`]: crate::models::Money
+fn read_transfer(body: &[u8]) -> Result<Trade, Error> {
+    #[derive(serde::Deserialize)]
+    struct Transfer {
+        transfer: Trade,
+    }
+    match serde_json::from_slice::<Transfer>(body) {
+        Ok(answer) => Ok(answer.transfer),
+        Err(_) => read_data(body),
+    }
+}
 
 endpoints! {
     /// An account's buys.
@@ -111,7 +129,7 @@ endpoints! {
     /// let placed = client.deposit_funds(&"USD".into(), order).await?;
     /// println!("{}", placed.status);
     pub fn deposit_funds(&self, account: &AccountId, order: TradeOrder) -> ApiRequest<Deposit> {
-        self.fetch(ENDPOINT.at([account.as_str()]).body(order.body()))
+        self.fetch_as(ENDPOINT.at([account.as_str()]).body(order.body()), read_transfer)
     }
 
     /// Commits a deposit placed without committing.
@@ -120,7 +138,7 @@ endpoints! {
     /// let done = client.commit_deposit(&"USD".into(), &"67e0eaec-07d7-54c4-a72c-2e92826897df".into()).await?;
     /// println!("{}", done.status);
     pub fn commit_deposit(&self, account: &AccountId, id: &TradeId) -> ApiRequest<Deposit> {
-        self.fetch(ENDPOINT.at([account.as_str(), id.as_str()]))
+        self.fetch_as(ENDPOINT.at([account.as_str(), id.as_str()]), read_transfer)
     }
 
     /// An account's withdrawals.
@@ -150,7 +168,7 @@ endpoints! {
     /// let placed = client.withdraw_funds(&"USD".into(), order).await?;
     /// println!("{}", placed.status);
     pub fn withdraw_funds(&self, account: &AccountId, order: TradeOrder) -> ApiRequest<Withdrawal> {
-        self.fetch(ENDPOINT.at([account.as_str()]).body(order.body()))
+        self.fetch_as(ENDPOINT.at([account.as_str()]).body(order.body()), read_transfer)
     }
 
     /// Commits a withdrawal placed without committing.
@@ -159,6 +177,28 @@ endpoints! {
     /// let done = client.commit_withdrawal(&"USD".into(), &"67e0eaec-07d7-54c4-a72c-2e92826897df".into()).await?;
     /// println!("{}", done.status);
     pub fn commit_withdrawal(&self, account: &AccountId, id: &TradeId) -> ApiRequest<Withdrawal> {
-        self.fetch(ENDPOINT.at([account.as_str(), id.as_str()]))
+        self.fetch_as(ENDPOINT.at([account.as_str(), id.as_str()]), read_transfer)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use rust_decimal::Decimal;
+
+    use super::*;
+
+    #[test]
+    fn a_deposit_reads_in_both_documented_shapes() {
+        let trade = r#"{"id":"67e0eaec-07d7-54c4-a72c-2e92826897df","status":"created","committed":false,
+            "amount":{"AMOUNT":"10.00","currency":"USD"},"subtotal":{"AMOUNT":"10.00","currency":"USD"},
+            "fee":{"AMOUNT":"0.00","currency":"USD"},"resource":"deposit"}"#;
+        let v2 = format!(r#"{{"data":{}}}"#, trade.replace("AMOUNT", "amount"));
+        let current = format!(r#"{{"transfer":{}}}"#, trade.replace("AMOUNT", "value"));
+        for body in [v2, current] {
+            let deposit = read_transfer(body.as_bytes()).unwrap();
+            assert_eq!(deposit.amount.amount, Decimal::new(1000, 2), "{body}");
+            assert_eq!(deposit.id.as_str(), "67e0eaec-07d7-54c4-a72c-2e92826897df");
+        }
+        assert!(read_transfer(br#"{"transfer":{"id":1}}"#).is_err());
     }
 }
