@@ -7,6 +7,16 @@
 //! new tokens. If the instance dies mid-refresh, its connection closes and
 //! PostgreSQL releases the lock.
 //!
+//! It works the same behind a transaction pooler (pgbouncer in
+//! `pool_mode=transaction`, as Supabase, Neon, Heroku and RDS Proxy offer
+//! PostgreSQL), which hands each transaction whatever server connection is
+//! free: so nothing may outlive a statement or a transaction. Statements go
+//! in one round trip each, typed and unnamed (no prepared statement a later
+//! request could miss); no startup option is sent (poolers refuse them);
+//! and the refresh lock is transaction-scoped (`pg_advisory_xact_lock` in an
+//! open transaction, whose `lock_timeout` is `SET LOCAL`), which the pooler
+//! keeps on one server connection until the lock's holder commits.
+//!
 //! Locks come from a pool of their own. A refresh holds a lock connection
 //! while it loads and saves on a data connection; with one pool for both, as
 //! many refreshing keys as connections would each hold one and wait forever
@@ -25,6 +35,7 @@ use aes_gcm::{Aes256Gcm, Key, Nonce};
 use deadpool_postgres::{Manager, ManagerConfig, Object, Pool, RecyclingMethod, Runtime};
 use tokio_postgres::NoTls;
 use tokio_postgres::config::SslMode;
+use tokio_postgres::types::Type;
 use tokio_postgres_rustls::MakeRustlsConnect;
 
 use crate::auth::store::contract::{BoxFuture, RefreshLock, Stored, TokenStore};
@@ -71,6 +82,9 @@ pub struct PgStore {
     locks: Pool,
     table: Arc<str>,
     keys: Option<Arc<EncryptionKeys>>,
+    /// How long a refresh lock is waited for: `SET LOCAL lock_timeout` of
+    /// the lock's transaction.
+    lock_timeout: Duration,
 }
 
 /// Configures a [`PgStore`].
@@ -84,6 +98,9 @@ pub struct PgStoreBuilder {
     lock_timeout: Duration,
     keys: Option<EncryptionKeys>,
 }
+
+/// How long a refresh lock is waited for unless the builder says.
+const DEFAULT_LOCK_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// The keys records are encrypted with: the current one for writing, and
 /// older ones that rows may still be encrypted with.
@@ -141,7 +158,7 @@ impl PgStore {
             max_connections: 16,
             lock_connections: 4,
             pool_timeout: Duration::from_secs(30),
-            lock_timeout: Duration::from_secs(30),
+            lock_timeout: DEFAULT_LOCK_TIMEOUT,
             keys: None,
         }
     }
@@ -177,7 +194,13 @@ impl PgStore {
     ///
     /// When the migration fails.
     pub async fn from_pools(pool: Pool, locks: Pool) -> Result<Self, StoreError> {
-        let store = PgStore { pool, locks, table: DEFAULT_TABLE.into(), keys: None };
+        let store = PgStore {
+            pool,
+            locks,
+            table: DEFAULT_TABLE.into(),
+            keys: None,
+            lock_timeout: DEFAULT_LOCK_TIMEOUT,
+        };
         store.migrate().await?;
         Ok(store)
     }
@@ -192,10 +215,7 @@ impl PgStore {
         let mut client = self.client().await?;
         let transaction = client.transaction().await.map_err(database)?;
         transaction
-            .execute(
-                "SELECT pg_advisory_xact_lock(hashtextextended('cb_client:migration', 0))",
-                &[],
-            )
+            .batch_execute("SELECT pg_advisory_xact_lock(hashtextextended('cb_client:migration', 0))")
             .await
             .map_err(database)?;
         let table = &self.table;
@@ -312,9 +332,9 @@ impl PgStoreBuilder {
     }
 
     /// The longest wait for another instance's refresh lock, as
-    /// PostgreSQL's `lock_timeout` on the lock connections; 30 s by default.
-    /// A refresh takes well under a second, so a longer wait means a stuck
-    /// holder.
+    /// PostgreSQL's `lock_timeout` set for the lock's transaction; 30 s by
+    /// default. A refresh takes well under a second, so a longer wait means
+    /// a stuck holder.
     pub fn lock_timeout(mut self, timeout: Duration) -> Self {
         self.lock_timeout = timeout;
         self
@@ -364,10 +384,7 @@ impl PgStoreBuilder {
         if tls.is_none() {
             config.ssl_mode(SslMode::Disable);
         }
-        let mut lock_config = config.clone();
-        let lock_timeout_ms = self.lock_timeout.as_millis().clamp(1, i32::MAX as u128);
-        let options = lock_config.get_options().unwrap_or_default().to_owned();
-        lock_config.options(format!("{options} -c lock_timeout={lock_timeout_ms}").trim());
+        let lock_config = config.clone();
         let pool = |config: tokio_postgres::Config, size: usize| {
             let recycling = ManagerConfig { recycling_method: RecyclingMethod::Fast };
             let manager = match &tls {
@@ -387,6 +404,7 @@ impl PgStoreBuilder {
             locks: pool(lock_config, self.lock_connections)?,
             table: self.table.into(),
             keys: self.keys.map(Arc::new),
+            lock_timeout: self.lock_timeout,
         };
         store.migrate().await?;
         Ok(store)
@@ -465,7 +483,8 @@ impl TokenStore for PgStore {
             let client = self.client().await?;
             let query =
                 format!("SELECT version, record, key_id FROM {} WHERE key = $1", self.table);
-            let Some(row) = client.query_opt(&query, &[&key]).await.map_err(database)? else {
+            let found = client.query_typed_opt(&query, &[(&key, Type::TEXT)]).await;
+            let Some(row) = found.map_err(database)? else {
                 return Ok(None);
             };
             let version: i64 = row.get(0);
@@ -493,10 +512,13 @@ impl TokenStore for PgStore {
                         "INSERT INTO {table} (key, version, record, key_id, granted) VALUES ($1, 1, $2, $3, $4)
                          ON CONFLICT (key) DO NOTHING"
                     );
-                    client
-                        .execute(&insert, &[&key, &bytes, &key_id, &granted])
-                        .await
-                        .map_err(database)?
+                    let params: [(&(dyn tokio_postgres::types::ToSql + Sync), Type); 4] = [
+                        (&key, Type::TEXT),
+                        (&bytes, Type::BYTEA),
+                        (&key_id, Type::TEXT),
+                        (&granted, Type::TEXT),
+                    ];
+                    client.execute_typed(&insert, &params).await.map_err(database)?
                 }
                 Some(expected) => {
                     let expected = i64::try_from(expected).unwrap_or(i64::MAX);
@@ -504,17 +526,22 @@ impl TokenStore for PgStore {
                         "UPDATE {table} SET version = version + 1, record = $3, key_id = $4, granted = $5,
                          updated_at = now() WHERE key = $1 AND version = $2"
                     );
-                    client
-                        .execute(&update, &[&key, &expected, &bytes, &key_id, &granted])
-                        .await
-                        .map_err(database)?
+                    let params: [(&(dyn tokio_postgres::types::ToSql + Sync), Type); 5] = [
+                        (&key, Type::TEXT),
+                        (&expected, Type::INT8),
+                        (&bytes, Type::BYTEA),
+                        (&key_id, Type::TEXT),
+                        (&granted, Type::TEXT),
+                    ];
+                    client.execute_typed(&update, &params).await.map_err(database)?
                 }
             };
             if saved == 1 {
                 return Ok(expected_version.map_or(1, |version| version + 1));
             }
             let query = format!("SELECT version FROM {table} WHERE key = $1");
-            let found = client.query_opt(&query, &[&key]).await.map_err(database)?;
+            let found =
+                client.query_typed_opt(&query, &[(&key, Type::TEXT)]).await.map_err(database)?;
             let found = found.map(|row| u64::try_from(row.get::<_, i64>(0)).unwrap_or(0));
             Err(StoreError::Conflict { expected: expected_version, found })
         })
@@ -524,7 +551,7 @@ impl TokenStore for PgStore {
         Box::pin(async move {
             let client = self.client().await?;
             let delete = format!("DELETE FROM {} WHERE key = $1", self.table);
-            client.execute(&delete, &[&key]).await.map_err(database)?;
+            client.execute_typed(&delete, &[(&key, Type::TEXT)]).await.map_err(database)?;
             Ok(())
         })
     }
@@ -533,19 +560,28 @@ impl TokenStore for PgStore {
         Box::pin(async move {
             let client = self.locks.get().await.map_err(database)?;
             let lock_key = format!("cb_client:{}:{key}", self.table);
+            let timeout_ms = self.lock_timeout.as_millis().clamp(1, i32::MAX as u128);
             // Until the lock is granted and owned by a guard, dropping this
-            // future closes the connection (see `Unfinished`).
+            // future closes the connection (see `Unfinished`), and a lock
+            // that was not granted leaves an aborted transaction, so the
+            // connection is closed then too.
             let mut waiting = Unfinished(None);
-            let locked = waiting
-                .0
-                .insert(client)
-                .execute("SELECT pg_advisory_lock(hashtextextended($1, 0))", &[&lock_key])
+            let connection = waiting.0.insert(client);
+            let begun = connection
+                .batch_execute(&format!("BEGIN; SET LOCAL lock_timeout = {timeout_ms}"))
                 .await;
-            let client = waiting.0.take();
+            let locked = match begun {
+                Ok(()) => connection
+                    .execute_typed(
+                        "SELECT pg_advisory_xact_lock(hashtextextended($1, 0))",
+                        &[(&lock_key, Type::TEXT)],
+                    )
+                    .await
+                    .map(drop),
+                Err(error) => Err(error),
+            };
             match locked {
-                Ok(_) => Ok(RefreshLock::new(AdvisoryLock { client, lock_key })),
-                // `lock_timeout` ran out: the statement failed and the
-                // connection holds no lock, so it may go back to the pool.
+                Ok(()) => Ok(RefreshLock::new(AdvisoryLock { client: waiting.0.take() })),
                 Err(error) => Err(StoreError::Other(
                     format!("the refresh lock of key {key:?} was not granted: {error}").into(),
                 )),
@@ -569,29 +605,25 @@ impl Drop for Unfinished {
     }
 }
 
-/// A session-level advisory lock on a pooled connection. Dropping it
-/// unlocks in the background; if unlocking fails the connection is closed
-/// instead of going back to the pool, which releases the lock too.
+/// A transaction-scoped advisory lock: an open transaction on a pooled
+/// connection. Dropping it commits in the background, which releases the
+/// lock; if that fails the connection is closed instead of going back to
+/// the pool, which ends the transaction and releases the lock too.
 struct AdvisoryLock {
     client: Option<Object>,
-    lock_key: String,
 }
 
 impl Drop for AdvisoryLock {
     fn drop(&mut self) {
         let Some(client) = self.client.take() else { return };
         let Ok(runtime) = tokio::runtime::Handle::try_current() else {
-            // Nothing can run the unlock: close the connection, which
+            // Nothing can run the commit: close the connection, which
             // releases the lock.
             drop(Object::take(client));
             return;
         };
-        let lock_key = std::mem::take(&mut self.lock_key);
         runtime.spawn(async move {
-            let unlocked = client
-                .execute("SELECT pg_advisory_unlock(hashtextextended($1, 0))", &[&lock_key])
-                .await;
-            if unlocked.is_err() {
+            if client.batch_execute("COMMIT").await.is_err() {
                 drop(Object::take(client));
             }
         });
