@@ -1,7 +1,8 @@
 //! `PgStore` against a real PostgreSQL, named by `DATABASE_URL` (CI sets it
-//! to the machine's 127.0.0.1:5432, database `test`). Without it these tests
-//! say that they were skipped, and why. Each test uses a table of its own
-//! and drops it at the end.
+//! to the machine's 127.0.0.1:5432, database `test`, then runs them again
+//! through pgbouncer in transaction mode, with `CB_PG_DIRECT_URL` naming the
+//! database behind it). Without it these tests say that they were skipped,
+//! and why. Each test uses a table of its own and drops it at the end.
 
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
@@ -205,9 +206,18 @@ fn lock_key(table: &Table, key: &str) -> String {
     format!("cb_client:{}:{key}", table.name)
 }
 
-/// A plain connection to the test database.
+/// The database itself, past a pooler in front of it when
+/// `CB_PG_DIRECT_URL` names it: for probes of the server's own state
+/// (locks, TLS), which a transaction pooler would spread over its
+/// connections.
+fn direct_url(url: &str) -> String {
+    std::env::var("CB_PG_DIRECT_URL").unwrap_or_else(|_| url.to_owned())
+}
+
+/// A plain connection to the test database itself.
 async fn connect(url: &str) -> tokio_postgres::Client {
-    let (client, connection) = tokio_postgres::connect(url, tokio_postgres::NoTls).await.unwrap();
+    let url = direct_url(url);
+    let (client, connection) = tokio_postgres::connect(&url, tokio_postgres::NoTls).await.unwrap();
     tokio::spawn(connection);
     client
 }
@@ -467,6 +477,8 @@ impl Drop for ServerTls {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sslmode_require_connects_over_verified_tls() {
     let Some(url) = database_url() else { return };
+    // TLS is the server's: test it on the server, not through a pooler.
+    let url = direct_url(&url);
     let tls = match ServerTls::enable(&url).await {
         Ok(tls) => tls,
         Err(reason) => {

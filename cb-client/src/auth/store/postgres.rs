@@ -215,7 +215,9 @@ impl PgStore {
         let mut client = self.client().await?;
         let transaction = client.transaction().await.map_err(database)?;
         transaction
-            .batch_execute("SELECT pg_advisory_xact_lock(hashtextextended('cb_client:migration', 0))")
+            .batch_execute(
+                "SELECT pg_advisory_xact_lock(hashtextextended('cb_client:migration', 0))",
+            )
             .await
             .map_err(database)?;
         let table = &self.table;
