@@ -111,18 +111,32 @@ async fn saves_are_compare_and_swap_and_records_round_trip() {
 async fn the_refresh_lock_is_released_only_by_its_owner_and_expires() {
     let Some(url) = redis_url() else { return };
     let prefix = Prefix::new(&url, "lock");
-    let store = prefix.store(Duration::from_millis(800)).await;
     let impatient = RedisStore::builder(&url)
         .prefix(&prefix.name)
         .lock_timeout(Duration::from_millis(200))
         .connect()
         .await
         .unwrap();
-    let held = store.lock_refresh(KEY).await.unwrap();
+    // A holder that dies: its runtime (and with it the lock's renewal) ends
+    // and nothing releases the lock.
+    let (dead_url, dead_prefix) = (url.clone(), prefix.name.clone());
+    std::thread::spawn(move || {
+        let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+        runtime.block_on(async {
+            let store = RedisStore::builder(&dead_url)
+                .prefix(&dead_prefix)
+                .lock_expiry(Duration::from_millis(800))
+                .connect()
+                .await
+                .unwrap();
+            std::mem::forget(store.lock_refresh(KEY).await.unwrap());
+        });
+    })
+    .join()
+    .unwrap();
     let error = impatient.lock_refresh(KEY).await.unwrap_err();
     assert!(error.to_string().contains("stayed taken"), "{error}");
-    // Forgotten by a holder that died: the lock expires by itself.
-    std::mem::forget(held);
+    // The lock expires by itself.
     tokio::time::sleep(Duration::from_millis(900)).await;
     let second = impatient.lock_refresh(KEY).await.unwrap();
     drop(second);
@@ -166,4 +180,44 @@ async fn a_process_killed_while_holding_the_refresh_lock_lets_it_expire() {
     assert_eq!(answer, "ok");
     let stats = sandbox.stats();
     assert_eq!((stats.refreshes, stats.invalid_grants), (1, 0));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refresh_slower_than_the_lock_expiry_keeps_its_lock_and_the_other_instance_adopts() {
+    let Some(url) = redis_url() else { return };
+    let prefix = Prefix::new(&url, "renew");
+    // A one-second lock, and a token endpoint that answers in 2.5 s.
+    let store: Arc<dyn TokenStore> = Arc::new(prefix.store(Duration::from_secs(1)).await);
+    let sandbox = Arc::new(authorized(store.clone()).await);
+    let instance = |store: Arc<dyn TokenStore>| {
+        let clock = sandbox.clone();
+        cb_client::OAuthClient::builder(
+            crate::workers::CLIENT_ID,
+            crate::workers::CLIENT_SECRET,
+            crate::workers::REDIRECT_URI,
+        )
+        .sandbox(sandbox.base_url().as_str())
+        .shared_store(store)
+        .clock(move || SystemTime::from(clock.now()))
+        .build()
+        .unwrap()
+    };
+    let (a, b) = (instance(store.clone()), instance(store.clone()));
+    let client_a = a.restore::<crate::workers::Reader>(KEY).await.unwrap();
+    let client_b = b.restore::<crate::workers::Reader>(KEY).await.unwrap();
+    sandbox.advance(Duration::from_secs(3 * 3600));
+    sandbox.inject_fault(
+        "POST",
+        "/oauth2/token",
+        cb_sandbox::Fault::Delay(Duration::from_millis(2500)),
+        cb_sandbox::Times::Next(1),
+    );
+    let first = tokio::spawn(async move { client_a.accounts().all().await.map(|a| a.len()) });
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let second = tokio::spawn(async move { client_b.accounts().all().await.map(|a| a.len()) });
+    let (first, second) = (first.await.unwrap(), second.await.unwrap());
+    let stats = sandbox.stats();
+    assert_eq!((stats.refreshes, stats.invalid_grants), (1, 0), "{first:?} {second:?}");
+    assert_eq!(first.unwrap(), 2);
+    assert_eq!(second.unwrap(), 2, "the other instance adopted the new tokens");
 }

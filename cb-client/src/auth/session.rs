@@ -232,7 +232,7 @@ impl Session {
         refused: Option<&SecretString>,
     ) -> Result<SecretString, Error> {
         let store = config.store.as_ref();
-        let _lock = store.lock_refresh(&self.key).await?;
+        let lock = store.lock_refresh(&self.key).await?;
         let loaded = store.load(&self.key).await?;
         self.reconcile(config, loaded).await?;
         if let Some(token) = self.usable(config, refused)? {
@@ -249,10 +249,24 @@ impl Session {
             return Err(Error::reauthorize(ReauthorizationReason::NoRefreshToken));
         };
 
+        // A lock that expires may have been lost (its renewal failed): then
+        // another instance may be spending this very token, so this one is
+        // not sent.
+        if !lock.is_held() {
+            return Err(Error::Store(StoreError::Other(
+                "the refresh lock was lost before the refresh; nothing was sent".into(),
+            )));
+        }
         tracing::debug!(target: "cb_client", refresh = %fingerprint(&refresh_token), "refreshing");
         let token = match exchange_refresh_token(config, &refresh_token).await {
             Ok(token) => token,
             Err(Error::ReauthorizationRequired { reason }) => {
+                // Another instance may have spent the token and saved the
+                // new pair (its lock outlived ours, say): then the
+                // authorization lives on, and this instance adopts it.
+                if let Some(token) = self.adopt_if_moved_on(config, &base).await {
+                    return Ok(token);
+                }
                 return Err(self.end(config, &base, reason).await);
             }
             Err(error) => return Err(error),
@@ -278,6 +292,24 @@ impl Session {
         self.save_dirty(config).await?;
         tracing::info!(target: "cb_client", access = %fingerprint(&access), "refreshed and saved new tokens");
         Ok(access)
+    }
+
+    /// The access token of a newer pair of this authorization that another
+    /// instance saved since `base`, adopted; `None` when the store still
+    /// holds `base` (or anything else).
+    async fn adopt_if_moved_on(&self, config: &Arc<Config>, base: &Stored) -> Option<SecretString> {
+        let loaded = config.store.load(&self.key).await.ok()??;
+        let moved_on = loaded.version != base.version
+            && loaded.record.generation == base.record.generation
+            && loaded.record.tombstone.is_none()
+            && !loaded.record.same_tokens(&base.record);
+        if !moved_on {
+            return None;
+        }
+        tracing::info!(target: "cb_client", "another instance refreshed first; adopting its tokens");
+        let access = loaded.record.access_token.clone();
+        self.adopt(loaded);
+        Some(access)
     }
 
     /// Brings this process's state and the store's record together, under

@@ -138,3 +138,37 @@ async fn the_sandbox_clock_drives_the_clients_expiry() {
     let expired_answers = env.sandbox.requests().iter().filter(|r| r.status == 401).count();
     assert_eq!((env.sandbox.stats().refreshes, expired_answers), (1, 0), "refreshed before use");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_instance_that_loses_a_refresh_race_adopts_the_winner_s_tokens() {
+    let env = Env::new().await;
+    // A store without a cross-instance lock (FlakyStore never fails here):
+    // as when a lock expired under a slow refresh, both instances post.
+    let store = Arc::new(FlakyStore::new(7));
+    let instance =
+        || env.builder().shared_store(store.clone()).clock(env.sandbox.clock()).build().unwrap();
+    let (a, b) = (instance(), instance());
+    env.connect::<Reader>(&a, "user-1", None).await.unwrap();
+    let client_a = a.restore::<Reader>("user-1").await.unwrap();
+    let client_b = b.restore::<Reader>("user-1").await.unwrap();
+    env.sandbox.advance(Duration::from_secs(3 * 3600));
+    // A's refresh is held up; B's, sent after, is answered first.
+    env.sandbox.inject_fault(
+        "POST",
+        "/oauth2/token",
+        Fault::Delay(Duration::from_millis(1500)),
+        Times::Next(1),
+    );
+    let slow = tokio::spawn(async move { client_a.auth_info().await.map(|info| info.scopes) });
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    client_b.auth_info().await.unwrap();
+    let outcome = slow.await.unwrap();
+    let stats = env.sandbox.stats();
+    assert_eq!((stats.refreshes, stats.invalid_grants), (1, 1), "A's post was refused");
+    // A did not end the authorization: it adopted B's tokens.
+    assert!(outcome.is_ok(), "{outcome:?}");
+    let stored = store.load("user-1").await.unwrap().unwrap();
+    assert!(stored.record.tombstone.is_none());
+    let c = instance().restore::<Reader>("user-1").await.unwrap();
+    c.auth_info().await.unwrap();
+}

@@ -3,6 +3,8 @@
 
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use crate::auth::store::error::StoreError;
 use crate::auth::tokens::TokenRecord;
@@ -58,22 +60,40 @@ pub trait TokenStore: Send + Sync + 'static {
 /// A held refresh lock, released when dropped.
 pub struct RefreshLock {
     _guard: Option<Box<dyn Send + Sync>>,
+    /// Whether the lock is still this process's, for a lock that can be
+    /// lost while held (one that expires); `None` for one that cannot.
+    held: Option<Arc<AtomicBool>>,
 }
 
 impl RefreshLock {
     /// A lock that holds nothing.
     pub fn none() -> Self {
-        RefreshLock { _guard: None }
+        RefreshLock { _guard: None, held: None }
     }
 
-    /// A lock released when `guard` is dropped.
+    /// A lock released when `guard` is dropped, held as long as it exists.
     pub fn new(guard: impl Send + Sync + 'static) -> Self {
-        RefreshLock { _guard: Some(Box::new(guard)) }
+        RefreshLock { _guard: Some(Box::new(guard)), held: None }
+    }
+
+    /// A lock released when `guard` is dropped, which may be lost before
+    /// (an expiring lock whose renewal failed): the store clears `held`
+    /// then, and the client checks it before it spends a refresh token.
+    pub fn with_liveness(guard: impl Send + Sync + 'static, held: Arc<AtomicBool>) -> Self {
+        RefreshLock { _guard: Some(Box::new(guard)), held: Some(held) }
+    }
+
+    /// Whether the lock is still held: always, unless the store said it
+    /// was lost.
+    pub fn is_held(&self) -> bool {
+        self.held.as_ref().is_none_or(|held| held.load(Ordering::SeqCst))
     }
 }
 
 impl std::fmt::Debug for RefreshLock {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("RefreshLock").field("held", &self._guard.is_some()).finish()
+        f.debug_struct("RefreshLock")
+            .field("held", &(self._guard.is_some() && self.is_held()))
+            .finish()
     }
 }

@@ -9,6 +9,7 @@
 
 use std::fmt;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use redis::aio::ConnectionManager;
@@ -32,6 +33,15 @@ redis.call('HSET', KEYS[1], 'version', version, 'record', ARGV[2])
 return {1, tostring(version)}
 ";
 
+/// Extends the lock `KEYS[1]` to `ARGV[2]` ms if its owner token is
+/// `ARGV[1]`; 0 when it is no longer that owner's.
+const RENEW: &str = r"
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+  return redis.call('PEXPIRE', KEYS[1], ARGV[2])
+end
+return 0
+";
+
 /// Deletes the lock `KEYS[1]` if its owner token is `ARGV[1]`.
 const RELEASE: &str = r"
 if redis.call('GET', KEYS[1]) == ARGV[1] then
@@ -52,13 +62,23 @@ return 0
 ///
 /// - **Compare-and-swap saves** run as one script on the server.
 /// - **The refresh lock** expires after
-///   [`lock_expiry`](RedisStoreBuilder::lock_expiry) (30 s by default, far
-///   longer than a refresh), so a crashed holder cannot block a key for
-///   good; it is released only by the holder that took it. Waiting for it
-///   gives up after [`lock_timeout`](RedisStoreBuilder::lock_timeout).
+///   [`lock_expiry`](RedisStoreBuilder::lock_expiry) (120 s by default,
+///   above the slowest refresh the client's retries allow), so a crashed
+///   holder cannot block a key for good, and its holder renews it (an
+///   owner-checked extension) every third of that while it refreshes; a
+///   holder that could not renew it knows, and spends no refresh token.
+///   It is released only by the holder that took it. Waiting for it gives
+///   up after [`lock_timeout`](RedisStoreBuilder::lock_timeout).
 /// - Records are [`TokenRecord::to_json`]: protect the Redis server as you
 ///   would the tokens (TLS with a `rediss://` URL, `requirepass`, no
 ///   public network).
+/// - **The server's settings.** A refreshed pair that Redis loses is an
+///   authorization lost (the old refresh token is spent at Coinbase): run
+///   it with append-only persistence (`appendonly yes`, and `appendfsync
+///   always` to lose no acknowledged write on a crash; `everysec` can lose
+///   the last second), and with a `maxmemory-policy` that never evicts the
+///   records (`noeviction`, or a `volatile-*` policy: records have no
+///   expiry, only locks do).
 #[derive(Clone)]
 pub struct RedisStore {
     connection: ConnectionManager,
@@ -66,6 +86,7 @@ pub struct RedisStore {
     lock_expiry: Duration,
     lock_timeout: Duration,
     save: Arc<Script>,
+    renew: Arc<Script>,
     release: Arc<Script>,
 }
 
@@ -84,7 +105,7 @@ impl RedisStore {
         RedisStoreBuilder {
             url: url.into(),
             prefix: "cb_client:tokens".to_owned(),
-            lock_expiry: Duration::from_secs(30),
+            lock_expiry: Duration::from_secs(120),
             lock_timeout: Duration::from_secs(30),
         }
     }
@@ -140,6 +161,7 @@ impl RedisStoreBuilder {
             lock_expiry: self.lock_expiry,
             lock_timeout: self.lock_timeout,
             save: Arc::new(Script::new(SAVE)),
+            renew: Arc::new(Script::new(RENEW)),
             release: Arc::new(Script::new(RELEASE)),
         })
     }
@@ -235,7 +257,8 @@ impl TokenStore for RedisStore {
             // From the first attempt on, this guard releases what the
             // attempt may have taken if the future is dropped: the owner
             // token makes that safe even when it was never taken.
-            let mut guard = LockGuard { store: self.clone(), lock_key, owner, held: true };
+            let mut guard =
+                LockGuard { store: self.clone(), lock_key, owner, held: true, renewal: None };
             let deadline = Instant::now() + self.lock_timeout;
             let expiry_ms = u64::try_from(self.lock_expiry.as_millis()).unwrap_or(u64::MAX);
             loop {
@@ -250,7 +273,14 @@ impl TokenStore for RedisStore {
                     .await
                     .map_err(redis_error)?;
                 if taken.is_some() {
-                    return Ok(RefreshLock::new(guard));
+                    let alive = Arc::new(AtomicBool::new(true));
+                    guard.renewal = Some(tokio::spawn(renew(
+                        self.clone(),
+                        guard.lock_key.clone(),
+                        guard.owner.clone(),
+                        alive.clone(),
+                    )));
+                    return Ok(RefreshLock::with_liveness(guard, alive));
                 }
                 if Instant::now() >= deadline {
                     guard.held = false;
@@ -268,17 +298,56 @@ impl TokenStore for RedisStore {
     }
 }
 
-/// A refresh lock this process may hold: released (only if still its own)
-/// when dropped.
+/// Keeps a held lock alive: extends it every third of its expiry while its
+/// owner holds it. When an extension finds the lock gone (it expired, or
+/// another instance took it), or cannot reach the server before the lock
+/// would expire, `alive` is cleared and renewal stops.
+async fn renew(store: RedisStore, lock_key: String, owner: String, alive: Arc<AtomicBool>) {
+    let expiry_ms = u64::try_from(store.lock_expiry.as_millis()).unwrap_or(u64::MAX);
+    let every = store.lock_expiry / 3;
+    let mut last_renewed = Instant::now();
+    loop {
+        tokio::time::sleep(every).await;
+        let mut connection = store.connection.clone();
+        let renewed: Result<i64, _> = store
+            .renew
+            .key(&lock_key)
+            .arg(&owner)
+            .arg(expiry_ms)
+            .invoke_async(&mut connection)
+            .await;
+        match renewed {
+            Ok(1) => last_renewed = Instant::now(),
+            Ok(_) => {
+                tracing::warn!(target: "cb_client", "a refresh lock was lost while held");
+                alive.store(false, Ordering::SeqCst);
+                return;
+            }
+            Err(error) if last_renewed.elapsed() + every >= store.lock_expiry => {
+                tracing::warn!(target: "cb_client", "a refresh lock could not be renewed in time: {error}");
+                alive.store(false, Ordering::SeqCst);
+                return;
+            }
+            Err(_) => {}
+        }
+    }
+}
+
+/// A refresh lock this process may hold: renewed while held, released
+/// (only if still its own) when dropped.
 struct LockGuard {
     store: RedisStore,
     lock_key: String,
     owner: String,
     held: bool,
+    renewal: Option<tokio::task::JoinHandle<()>>,
 }
 
 impl Drop for LockGuard {
     fn drop(&mut self) {
+        if let Some(renewal) = self.renewal.take() {
+            renewal.abort();
+        }
         if !self.held {
             return;
         }
