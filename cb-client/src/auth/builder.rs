@@ -208,6 +208,7 @@ impl OAuthClientBuilder {
             refresh_margin: self.refresh_margin,
             retry: self.retry,
             max_response_bytes: self.max_response_bytes,
+            background: tokio_util::task::TaskTracker::new(),
         }))
     }
 }

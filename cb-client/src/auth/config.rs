@@ -47,6 +47,10 @@ pub(crate) struct Config {
     pub(crate) retry: RetryPolicy,
     /// The largest answer body read, in bytes.
     pub(crate) max_response_bytes: usize,
+    /// The work that belongs to the client rather than to a caller:
+    /// refreshes, and saves of refreshed pairs that are not saved yet.
+    /// [`OAuthClient::shutdown`](crate::OAuthClient::shutdown) waits for it.
+    pub(crate) background: tokio_util::task::TaskTracker,
 }
 
 /// How often and how patiently failed requests are retried.

@@ -220,6 +220,29 @@ impl OAuthClient {
         }
     }
 
+    /// Waits, for at most `deadline`, for the client's background work:
+    /// refreshes in flight and saves of refreshed pairs that the store has
+    /// not taken yet. Call it when the process is about to end (a rolling
+    /// deploy's `SIGTERM`, axum's graceful shutdown), after the server
+    /// stopped taking requests: a refresh that Coinbase answered but that
+    /// was not saved would otherwise be lost with the process, and the next
+    /// instance would post the spent token.
+    ///
+    /// Returns whether everything finished in time. Work started after the
+    /// call is still done, and waited for if it starts before the wait
+    /// ends.
+    pub async fn shutdown(&self, deadline: std::time::Duration) -> bool {
+        let background = &self.config.background;
+        background.close();
+        let drained = tokio::time::timeout(deadline, background.wait()).await.is_ok();
+        // Later clones of this client may start work again.
+        background.reopen();
+        if !drained {
+            tracing::warn!(target: "cb_client", "shutdown: background work still running after {deadline:?}");
+        }
+        drained
+    }
+
     /// The grant stored under `key`, without a network call.
     ///
     /// # Errors

@@ -16,6 +16,10 @@
 //!    any caller sees it. If the save fails the pair stays here as the
 //!    authoritative, *dirty* record: no caller uses it until a later save
 //!    succeeds, and no refresh ever posts the spent token from the store.
+//!    The client, not the request, owns a dirty record: a background task
+//!    keeps saving it with backoff (and keeps the session alive, so that a
+//!    `restore` in a later request finds it rather than the store's spent
+//!    pair), and `OAuthClient::shutdown` waits for it.
 //! 5. **Ends are recorded:** a refresh that Coinbase refused, or whose
 //!    answer was lost, leaves a tombstone in the store, so every later use
 //!    fails at once with the real reason.
@@ -37,6 +41,8 @@ pub(crate) struct Session {
     state: RwLock<State>,
     /// Held by whoever refreshes or saves: a refresh task owns its guard.
     flight: Arc<tokio::sync::Mutex<()>>,
+    /// Whether a background task is saving a dirty record.
+    saving: std::sync::atomic::AtomicBool,
 }
 
 /// What this process knows of the authorization.
@@ -72,6 +78,7 @@ impl Session {
             key: key.to_owned(),
             state: RwLock::new(State::Gone),
             flight: Arc::new(tokio::sync::Mutex::new(())),
+            saving: std::sync::atomic::AtomicBool::new(false),
         }
     }
 
@@ -190,9 +197,15 @@ impl Session {
         let refused = refused.cloned();
         // From here on the work belongs to the session: a dropped caller
         // leaves it running, holding the flight, until its result is saved.
-        let task = tokio::spawn(async move {
-            let _flight = flight;
-            session.refresh_owned(&config, refused.as_ref()).await
+        let task = config.background.clone().spawn(async move {
+            let result = {
+                let _flight = flight;
+                session.refresh_owned(&config, refused.as_ref()).await
+            };
+            if session.is_dirty() {
+                Session::keep_saving(session, config);
+            }
+            result
         });
         match task.await {
             Ok(result) => result,
@@ -201,6 +214,37 @@ impl Session {
                 "the refresh was stopped by the runtime shutting down".into(),
             ))),
         }
+    }
+
+    fn is_dirty(&self) -> bool {
+        self.read(|state| matches!(state, State::Live { dirty: true, .. }))
+    }
+
+    /// Saves the dirty record in the background until a save lands (or,
+    /// after about ten minutes of failures, gives up, leaving it dirty for
+    /// the next refresh to save): the pair lives on after the request that
+    /// refreshed it ends. One such task per session at a time.
+    fn keep_saving(session: Arc<Session>, config: Arc<Config>) {
+        use std::sync::atomic::Ordering;
+        if session.saving.swap(true, Ordering::SeqCst) {
+            return;
+        }
+        let background = config.background.clone();
+        background.spawn(async move {
+            let mut delay = Duration::from_millis(250);
+            for _ in 0..24 {
+                tokio::time::sleep(delay).await;
+                delay = (delay * 2).min(Duration::from_secs(30));
+                let _flight = session.flight.lock().await;
+                if !session.is_dirty() || session.save_dirty(&config).await.is_ok() {
+                    break;
+                }
+            }
+            session.saving.store(false, Ordering::SeqCst);
+            if session.is_dirty() {
+                tracing::error!(target: "cb_client", "a refreshed pair could not be saved; the next refresh tries again");
+            }
+        });
     }
 
     /// The token to use without refreshing, if there is one; an error when

@@ -78,6 +78,62 @@ async fn a_refreshed_pair_whose_save_failed_is_saved_and_used_before_the_next_re
 }
 
 #[tokio::test]
+async fn restored_per_request_through_a_store_outage_nothing_is_lost() {
+    let env = Env::new().await;
+    let store = Arc::new(FlakyStore::new(3));
+    let oauth = on_sandbox_clock(&env).shared_store(store.clone()).build().unwrap();
+    env.connect::<Reader>(&oauth, "user-1", None).await.unwrap();
+
+    // A request: restore, call (the refresh succeeds at Coinbase, the saves
+    // fail during a 2 s outage), and the request ends, dropping its client.
+    store.set_failing(true);
+    env.sandbox.advance(HOUR);
+    {
+        let client = oauth.restore::<Reader>("user-1").await.unwrap();
+        assert!(matches!(client.auth_info().await, Err(Error::Store(_))));
+    }
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    store.set_failing(false);
+    // The client keeps saving the pair in the background.
+    tokio::time::sleep(Duration::from_secs(3)).await;
+
+    // A later request restores and calls: the pair was saved, nothing spent
+    // twice, no second refresh.
+    let client = oauth.restore::<Reader>("user-1").await.unwrap();
+    client.auth_info().await.unwrap();
+    let stats = env.sandbox.stats();
+    assert_eq!((stats.refreshes, stats.invalid_grants), (1, 0));
+    // Another instance reads the same live pair from the store.
+    let other = on_sandbox_clock(&env).shared_store(store.clone()).build().unwrap();
+    other.restore::<Reader>("user-1").await.unwrap().auth_info().await.unwrap();
+    assert_eq!(env.sandbox.stats().invalid_grants, 0);
+}
+
+#[tokio::test]
+async fn a_restore_during_the_outage_finds_the_unsaved_pair_not_the_spent_one() {
+    let env = Env::new().await;
+    let store = Arc::new(FlakyStore::new(4));
+    let oauth = on_sandbox_clock(&env).shared_store(store.clone()).build().unwrap();
+    env.connect::<Reader>(&oauth, "user-1", None).await.unwrap();
+    store.set_failing(true);
+    env.sandbox.advance(HOUR);
+    {
+        let client = oauth.restore::<Reader>("user-1").await.unwrap();
+        assert!(client.auth_info().await.is_err());
+    }
+    // The next request comes while the store is still down: it gets the
+    // store's error, and posts no spent refresh token.
+    let client = oauth.restore::<Reader>("user-1").await.unwrap();
+    assert!(matches!(client.auth_info().await, Err(Error::Store(_))));
+    drop(client);
+    store.set_failing(false);
+    let client = oauth.restore::<Reader>("user-1").await.unwrap();
+    client.auth_info().await.unwrap();
+    let stats = env.sandbox.stats();
+    assert_eq!((stats.refreshes, stats.invalid_grants), (1, 0));
+}
+
+#[tokio::test]
 async fn an_instance_adopts_a_key_that_another_instance_revoked_and_authorized_again() {
     let env = Env::new().await;
     let store: Arc<dyn TokenStore> = Arc::new(MemoryStore::new());
@@ -243,4 +299,56 @@ async fn revoke_keeps_the_tokens_unless_coinbase_answered_200() {
     oauth.revoke("user-1").await.unwrap();
     assert_eq!(env.sandbox.stats().revocations, 1);
     assert!(oauth.stored_grant("user-1").await.is_err());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refresh_in_flight_when_the_process_ends_is_saved_only_if_the_client_drains() {
+    for drain in [true, false] {
+        let env = Env::new().await;
+        let proxy = Proxy::start(env.sandbox.base_url().as_str(), 5).await;
+        let store = Arc::new(MemoryStore::new());
+        let builder = || on_sandbox_clock(&env).login_base(&proxy.base).shared_store(store.clone());
+        env.connect::<Reader>(&builder().build().unwrap(), "user-1", None).await.unwrap();
+        env.sandbox.advance(HOUR);
+        // Coinbase processes the refresh at once; its answer takes 500 ms.
+        proxy.hold(Duration::from_millis(500), Duration::from_millis(500));
+        // The app: a process of its own (a runtime in a thread), ended by a
+        // rolling deploy while its refresh is in flight.
+        let app = builder().build().unwrap();
+        std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(1)
+                .enable_all()
+                .build()
+                .unwrap();
+            runtime.block_on(async {
+                let client = app.restore::<Reader>("user-1").await.unwrap();
+                let request = tokio::spawn(async move { client.auth_info().await });
+                tokio::time::sleep(Duration::from_millis(150)).await;
+                if drain {
+                    assert!(app.shutdown(Duration::from_secs(5)).await, "drained in time");
+                }
+                request.abort();
+            });
+            runtime.shutdown_background();
+        })
+        .join()
+        .unwrap();
+        proxy.hold(Duration::ZERO, Duration::ZERO);
+        tokio::time::sleep(Duration::from_millis(700)).await;
+        assert_eq!(env.sandbox.stats().refreshes, 1, "the refresh reached Coinbase ({drain})");
+
+        // The next instance starts from the store.
+        let next = builder().build().unwrap();
+        let outcome = next.restore::<Reader>("user-1").await.unwrap().auth_info().await;
+        if drain {
+            outcome.unwrap();
+            let stats = env.sandbox.stats();
+            assert_eq!((stats.refreshes, stats.invalid_grants), (1, 0));
+        } else {
+            // Without the drain the new pair died with the process, and the
+            // store's refresh token is spent: the loss shutdown prevents.
+            assert!(matches!(outcome, Err(Error::ReauthorizationRequired { .. })), "{outcome:?}");
+        }
+    }
 }
