@@ -59,7 +59,8 @@ pub async fn start(sandbox: &Sandbox) -> Result<WebApp, Box<dyn std::error::Erro
     // Served over plain http on loopback here; a deployed app keeps the
     // cookie `Secure` and its key in its secret manager.
     let users = SignedCookieUser::new(Key::generate()).insecure_for_loopback();
-    let connect = CoinbaseConnect::<Dashboard>::new(oauth, users).after_connect("/accounts");
+    let connect =
+        CoinbaseConnect::<Dashboard>::new(oauth.clone(), users).after_connect("/accounts");
     let app = Router::new()
         .route("/", get(home))
         .route("/accounts", get(accounts))
@@ -73,6 +74,12 @@ pub async fn start(sandbox: &Sandbox) -> Result<WebApp, Box<dyn std::error::Erro
                 let _ = stopped.await;
             })
             .await;
+        // The server took its last request: let refreshes in flight (and
+        // saves of refreshed pairs) finish before the process may end, so
+        // that the next instance does not find a spent refresh token.
+        if !oauth.shutdown(std::time::Duration::from_secs(10)).await {
+            eprintln!("web app: background work was still running at shutdown");
+        }
     });
     Ok(WebApp { base_url, shutdown: Some(shutdown) })
 }
