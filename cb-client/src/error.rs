@@ -101,6 +101,18 @@ pub enum Error {
     #[error("Coinbase refused the order: {0}")]
     OrderRefused(OrderRefusal),
 
+    /// A code was exchanged, but its tokens could not be saved, even after
+    /// retries. The tokens were then revoked at Coinbase (`revoked` says
+    /// whether that worked), so that no grant is left that nobody can use
+    /// or end; the user connects again once the store is back.
+    #[error("the exchanged tokens could not be saved ({}): {source}", if *revoked { "they were revoked at Coinbase" } else { "and revoking them failed" })]
+    TokensNotSaved {
+        /// Whether Coinbase revoked them.
+        revoked: bool,
+        /// Why the save failed.
+        source: Box<Error>,
+    },
+
     /// Coinbase throttled the user: more than 10,000 requests in an hour.
     #[error("rate limited by Coinbase{}", retry_after.map(|d| format!(", retry after {} s", d.as_secs())).unwrap_or_default())]
     RateLimited {

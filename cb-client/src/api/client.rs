@@ -5,13 +5,13 @@ use std::sync::Arc;
 
 use cb_scopes::{DeclaredScopes, Grant, ScopeSet, SendLimit, SubsetOf};
 use reqwest::Method;
-use secrecy::ExposeSecret as _;
 
 use crate::api::executor::{Call, Connection};
 use crate::api::models::auth::AuthInfo;
 use crate::api::transport::read_data;
 use crate::auth::config::Config;
 use crate::auth::session::Session;
+use crate::auth::token_endpoint;
 use crate::error::{ApiError, Error};
 
 /// A user's authorization, checked to grant every scope of `S`.
@@ -98,20 +98,7 @@ impl<S: DeclaredScopes> Client<S> {
         let inner = &**config;
         match session.token(config).await {
             Ok(token) => {
-                let form = [
-                    ("token", token.expose_secret()),
-                    ("client_id", inner.client_id.as_str()),
-                    ("client_secret", inner.client_secret.expose_secret()),
-                ];
-                let response = inner
-                    .http
-                    .post(inner.revoke_endpoint.clone())
-                    .bearer_auth(token.expose_secret())
-                    .form(&form)
-                    .send()
-                    .await
-                    .map_err(Error::Transport)?;
-                let status = response.status();
+                let status = token_endpoint::revoke(inner, &token).await?;
                 if status != reqwest::StatusCode::OK {
                     return Err(Error::Api {
                         status: status.as_u16(),

@@ -88,11 +88,50 @@ impl OAuthClient {
                 config.redirect_uri
             )));
         }
+        // From here on the work belongs to the client: a caller dropped
+        // while the token request is on its way (a browser that went away)
+        // stops waiting, never the exchange, whose tokens are saved under
+        // `key` for `restore` to find.
+        let this = self.clone();
+        let key_owned = key.to_owned();
+        let secrets =
+            (code.code().clone(), code.code_verifier().clone(), code.redirect_uri().to_string());
+        let task = self.config.background.spawn(async move {
+            let (code, verifier, redirect_uri) = secrets;
+            this.exchange_owned(&code, &verifier, &redirect_uri, &key_owned).await
+        });
+        let (granted, session) = match task.await {
+            Ok(result) => result?,
+            Err(error) if error.is_panic() => std::panic::resume_unwind(error.into_panic()),
+            Err(_) => {
+                return Err(Error::Store(StoreError::Other(
+                    "the exchange was stopped by the runtime shutting down".into(),
+                )));
+            }
+        };
+        let grant = Grant::<S>::check(granted).map_err(|error| Error::ScopesNotGranted {
+            missing: error.missing(),
+            granted: error.granted(),
+        })?;
+        Ok(Client::new(self.config.clone(), session, grant))
+    }
+
+    /// The exchange itself, run by a task of the client: the token request,
+    /// the grant check and the save. Returns the verified grant and the
+    /// session that holds the tokens.
+    async fn exchange_owned(
+        &self,
+        code: &SecretString,
+        verifier: &SecretString,
+        redirect_uri: &str,
+        key: &str,
+    ) -> Result<(ScopeSet, Arc<Session>), Error> {
+        let config = &*self.config;
         let form = [
             ("grant_type", "authorization_code"),
-            ("code", code.code().expose_secret()),
-            ("redirect_uri", code.redirect_uri().as_str()),
-            ("code_verifier", code.code_verifier().expose_secret()),
+            ("code", code.expose_secret()),
+            ("redirect_uri", redirect_uri),
+            ("code_verifier", verifier.expose_secret()),
         ];
         let mut attempt = 0;
         let token = loop {
@@ -126,7 +165,7 @@ impl OAuthClient {
         let info = match self.auth_info_with(&record.access_token).await {
             Ok(info) => info,
             Err(error) => {
-                save_replacing(config.store.as_ref(), key, &record).await?;
+                self.save_or_revoke(key, &record).await?;
                 tracing::warn!(target: "cb_client", "saved the tokens of an unverified grant: {error}");
                 return Err(Error::GrantNotVerified { source: Box::new(error) });
             }
@@ -145,7 +184,7 @@ impl OAuthClient {
         };
         record.send_limit = info.send_limit;
         let granted = record.granted;
-        let version = save_replacing(config.store.as_ref(), key, &record).await?;
+        let version = self.save_or_revoke(key, &record).await?;
         tracing::info!(
             target: "cb_client",
             access = %fingerprint(&record.access_token),
@@ -154,11 +193,32 @@ impl OAuthClient {
         );
         let session = self.session(key);
         session.replace(Stored { record, version });
-        let grant = Grant::<S>::check(granted).map_err(|error| Error::ScopesNotGranted {
-            missing: error.missing(),
-            granted: error.granted(),
-        })?;
-        Ok(Client::new(self.config.clone(), session, grant))
+        Ok((granted, session))
+    }
+
+    /// Saves the tokens of a fresh exchange under `key`, replacing what is
+    /// there. Tokens that can never be saved would be a live grant nobody
+    /// can use or revoke later: they are revoked at Coinbase, and the error
+    /// says so.
+    async fn save_or_revoke(&self, key: &str, record: &TokenRecord) -> Result<u64, Error> {
+        let config = &*self.config;
+        let mut attempt = 0;
+        let error = loop {
+            attempt += 1;
+            match save_replacing(config.store.as_ref(), key, record).await {
+                Ok(version) => return Ok(version),
+                Err(error) if attempt < config.retry.attempts => {
+                    tracing::warn!(target: "cb_client", attempt, "saving an exchange's tokens failed: {error}");
+                    tokio::time::sleep(config.retry.delay(attempt)).await;
+                }
+                Err(error) => break error,
+            }
+        };
+        let revoked = token_endpoint::revoke(config, &record.access_token)
+            .await
+            .is_ok_and(|status| status == reqwest::StatusCode::OK);
+        tracing::error!(target: "cb_client", revoked, "an exchange's tokens could not be saved: {error}");
+        Err(Error::TokensNotSaved { revoked, source: Box::new(error) })
     }
 
     /// The client for the authorization stored under `key`, checked to cover

@@ -140,3 +140,28 @@ pub(crate) fn token_error(error: TokenCallError) -> Error {
         }
     }
 }
+
+/// Revokes `token` (an access token; Coinbase revokes its refresh token
+/// with it) at the revoke endpoint, with the client's credentials and the
+/// token as bearer. Returns the status Coinbase answered; only `200` means
+/// revoked.
+pub(crate) async fn revoke(
+    config: &Config,
+    token: &secrecy::SecretString,
+) -> Result<reqwest::StatusCode, Error> {
+    use secrecy::ExposeSecret as _;
+    let form = [
+        ("token", token.expose_secret()),
+        ("client_id", config.client_id.as_str()),
+        ("client_secret", config.client_secret.expose_secret()),
+    ];
+    let response = config
+        .http
+        .post(config.revoke_endpoint.clone())
+        .bearer_auth(token.expose_secret())
+        .form(&form)
+        .send()
+        .await
+        .map_err(Error::Transport)?;
+    Ok(response.status())
+}

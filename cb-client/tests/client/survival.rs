@@ -352,3 +352,39 @@ async fn a_refresh_in_flight_when_the_process_ends_is_saved_only_if_the_client_d
         }
     }
 }
+
+#[tokio::test]
+async fn an_exchange_whose_caller_went_away_is_finished_and_saved() {
+    let env = Env::new().await;
+    let proxy = Proxy::start(env.sandbox.base_url().as_str(), 6).await;
+    let store = Arc::new(MemoryStore::new());
+    let oauth =
+        on_sandbox_clock(&env).login_base(&proxy.base).shared_store(store.clone()).build().unwrap();
+    let (url, pending) = oauth.authorize_url::<Reader>().build().unwrap();
+    let redirect = env.sandbox.consent(url.as_str()).unwrap().approve().unwrap();
+    let code = pending.complete(redirect.as_str()).unwrap();
+    // The browser goes away while the token answer is on its way.
+    proxy.hold(Duration::from_millis(400), Duration::from_millis(400));
+    let cancelled =
+        tokio::time::timeout(Duration::from_millis(100), oauth.exchange(code, "user-1")).await;
+    assert!(cancelled.is_err(), "the callback's request was cancelled");
+    proxy.hold(Duration::ZERO, Duration::ZERO);
+    assert!(oauth.shutdown(Duration::from_secs(5)).await);
+    // The code is spent, and the user's consent is not lost: restore works.
+    let client = oauth.restore::<Reader>("user-1").await.unwrap();
+    client.auth_info().await.unwrap();
+    assert_eq!(env.sandbox.stats().code_grants, 1);
+}
+
+#[tokio::test]
+async fn tokens_that_cannot_be_saved_after_an_exchange_are_revoked_and_said_so() {
+    let env = Env::new().await;
+    let store = Arc::new(FlakyStore::new(8));
+    let oauth = on_sandbox_clock(&env).shared_store(store.clone()).build().unwrap();
+    store.set_failing(true);
+    let error = env.connect::<Reader>(&oauth, "user-1", None).await.unwrap_err();
+    let Error::TokensNotSaved { revoked, .. } = &error else { panic!("{error:?}") };
+    assert!(*revoked, "{error}");
+    assert_eq!(env.sandbox.stats().revocations, 1, "no live grant is left behind");
+    assert!(store.injected.load(std::sync::atomic::Ordering::SeqCst) >= 3, "saves were retried");
+}
