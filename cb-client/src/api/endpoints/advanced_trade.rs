@@ -468,3 +468,212 @@ impl ApiRequest<Ticker> {
         self.query("limit", &trades.to_string())
     }
 }
+
+/// Coinbase's documented answers, with the field names, nesting and types of
+/// its Advanced Trade reference and realistic values in place of its
+/// schema placeholders, read as the endpoints read them.
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::api::models::advanced_trade::Liquidity;
+    use crate::api::models::order_configuration::Side;
+    use crate::error::OrderRefusalReason;
+
+    fn read<T>(read: fn(&[u8]) -> Result<T, Error>, body: &str) -> T {
+        read(body.as_bytes()).unwrap_or_else(|error| panic!("{error}: {body}"))
+    }
+
+    #[test]
+    fn orders_and_their_answers() {
+        let placed = read(
+            read_placed,
+            r#"{"success":true,"failure_reason":"UNKNOWN_FAILURE_REASON","order_id":"11111-00000-000000",
+            "success_response":{"order_id":"11111-00000-000000","product_id":"BTC-USD","side":"BUY",
+            "client_order_id":"0000-00000-000000"},
+            "order_configuration":{"market_market_ioc":{"quote_size":"10.00"}}}"#,
+        );
+        assert_eq!((placed.order_id.as_str(), placed.side), ("11111-00000-000000", Side::Buy));
+        let refused = read_placed(
+            br#"{"success":false,"failure_reason":"UNKNOWN_FAILURE_REASON","order_id":"",
+            "error_response":{"error":"INSUFFICIENT_FUND","message":"Insufficient balance in source account",
+            "error_details":"","preview_failure_reason":"PREVIEW_INSUFFICIENT_FUND",
+            "new_order_failure_reason":"INSUFFICIENT_FUNDS"}}"#,
+        );
+        let Err(Error::OrderRefused(refusal)) = refused else { panic!("{refused:?}") };
+        assert_eq!(refusal.reason, OrderRefusalReason::InsufficientFunds);
+        assert_eq!(refusal.code, "INSUFFICIENT_FUNDS");
+        let other = read_placed(
+            br#"{"success":false,"error_response":{"error":"UNSUPPORTED_ORDER_CONFIGURATION"}}"#,
+        );
+        let Err(Error::OrderRefused(refusal)) = other else { panic!("{other:?}") };
+        assert_eq!(
+            (refusal.reason, refusal.code.as_str()),
+            (OrderRefusalReason::Other, "UNSUPPORTED_ORDER_CONFIGURATION")
+        );
+
+        let preview = read(
+            read_preview,
+            r#"{"order_total":"10.06","commission_total":"0.06","errs":[],"warning":[],"quote_size":"10",
+            "base_size":"0.00016","best_bid":"60000.00","best_ask":"60000.02","is_max":false,
+            "order_margin_total":"","leverage":"","long_leverage":"","short_leverage":"","slippage":"0",
+            "preview_id":"b40bbff9-17ce-4726-8b64-9de7ae57ad26"}"#,
+        );
+        assert_eq!(preview.order_total, Decimal::new(1006, 2));
+        let refused = read_preview(
+            br#"{"order_total":"0","commission_total":"0","errs":["PREVIEW_INVALID_LIMIT_PRICE"]}"#,
+        );
+        assert!(
+            matches!(refused, Err(Error::OrderRefused(r)) if r.reason == OrderRefusalReason::InvalidLimitPrice)
+        );
+
+        read(read_edit, r#"{"success":true,"errors":[]}"#);
+        let refused = read_edit(
+            br#"{"success":false,"errors":[{"edit_failure_reason":"ORDER_NOT_FOUND","preview_failure_reason":"UNKNOWN_PREVIEW_FAILURE_REASON"}]}"#,
+        );
+        assert!(
+            matches!(refused, Err(Error::OrderRefused(r)) if r.reason == OrderRefusalReason::OrderNotFound)
+        );
+        let edit = read(
+            read_edit_preview,
+            r#"{"errors":[],"slippage":"0","order_total":"640.00","commission_total":"2.56","quote_size":"640",
+            "base_size":"0.01","best_bid":"63999.99","best_ask":"64000.01","average_filled_price":"0"}"#,
+        );
+        assert_eq!(edit.commission_total, Decimal::new(256, 2));
+
+        let results = read(
+            read_results,
+            r#"{"results":[{"success":true,"failure_reason":"UNKNOWN_CANCEL_FAILURE_REASON","order_id":"0000-00000"}]}"#,
+        );
+        assert!(results[0].success);
+
+        let order = read(
+            read_order,
+            r#"{"order":{"order_id":"0000-000000-000000","product_id":"BTC-USD","user_id":"2222-000000-000000",
+            "order_configuration":{"limit_limit_gtc":{"base_size":"0.001","limit_price":"10000.00","post_only":false}},
+            "side":"BUY","client_order_id":"11111-000000-000000","status":"OPEN","time_in_force":"GOOD_UNTIL_CANCELLED",
+            "created_time":"2021-05-31T09:59:59Z","completion_percentage":"0","filled_size":"0","average_filled_price":"",
+            "fee":"","number_of_fills":"0","filled_value":"0","pending_cancel":false,"size_in_quote":false,
+            "total_fees":"0","size_inclusive_of_fees":false,"total_value_after_fees":"0","trigger_status":"INVALID_ORDER_TYPE",
+            "order_type":"LIMIT","reject_reason":"","settled":false,"product_type":"SPOT","reject_message":"",
+            "cancel_message":"","order_placement_source":"RETAIL_ADVANCED","outstanding_hold_amount":"10.06",
+            "is_liquidation":false,"last_fill_time":null,"edit_history":[],"leverage":"","margin_type":"UNKNOWN_MARGIN_TYPE",
+            "retail_portfolio_id":"7d0f4a1e-6f4b-4c35-9c0e-8a0b6d2a4f11"}}"#,
+        );
+        assert_eq!(order.order_type.as_deref(), Some("LIMIT"));
+        assert!(matches!(
+            order.order_configuration,
+            Some(crate::OrderConfiguration::LimitGtc { .. })
+        ));
+
+        let (orders, cursor) =
+            read(read_orders, r#"{"orders":[],"sequence":"0","has_next":true,"cursor":"789100"}"#);
+        assert!(orders.is_empty());
+        assert_eq!(cursor.as_deref(), Some("789100"));
+        let (fills, cursor) = read(
+            read_fills,
+            r#"{"fills":[{"entry_id":"22222-2222222-22222222","trade_id":"1111-11111-111111","order_id":"0000-000000-000000",
+            "trade_time":"2021-05-31T09:59:59Z","trade_type":"FILL","price":"10000.00","size":"0.001",
+            "commission":"1.25","product_id":"BTC-USD","sequence_timestamp":"2021-05-31T09:58:59Z",
+            "liquidity_indicator":"MAKER","size_in_quote":false,"user_id":"3333-333333-3333333","side":"BUY",
+            "retail_portfolio_id":"7d0f4a1e-6f4b-4c35-9c0e-8a0b6d2a4f11"}],"cursor":""}"#,
+        );
+        assert_eq!(fills[0].liquidity_indicator, Liquidity::Maker);
+        assert_eq!(cursor, None, "an empty cursor ends the fills");
+    }
+
+    #[test]
+    fn accounts_portfolios_and_the_summary() {
+        let (accounts, cursor) = read(
+            read_accounts,
+            r#"{"accounts":[{"uuid":"8bfc20d7-f7c6-4422-bf07-8243ca4169fe","name":"BTC Wallet","currency":"BTC",
+            "available_balance":{"value":"1.23","currency":"BTC"},"default":false,"active":true,
+            "created_at":"2021-05-31T09:59:59Z","updated_at":"2021-05-31T09:59:59Z","deleted_at":null,
+            "type":"ACCOUNT_TYPE_CRYPTO","ready":true,"hold":{"value":"0.1","currency":"BTC"},
+            "retail_portfolio_id":"7d0f4a1e-6f4b-4c35-9c0e-8a0b6d2a4f11"}],"has_next":false,"cursor":"","size":1}"#,
+        );
+        assert_eq!(accounts[0].available_balance.amount, Decimal::new(123, 2));
+        assert_eq!(cursor, None);
+        let portfolios = read(
+            read_portfolios,
+            r#"{"portfolios":[{"name":"Default","uuid":"7d0f4a1e-6f4b-4c35-9c0e-8a0b6d2a4f11","type":"DEFAULT","deleted":false}]}"#,
+        );
+        assert_eq!(portfolios[0].kind, "DEFAULT");
+        let breakdown = read(
+            read_breakdown,
+            r#"{"breakdown":{"portfolio":{"name":"Default","uuid":"7d0f4a1e","type":"DEFAULT","deleted":false},
+            "portfolio_balances":{"total_balance":{"value":"1000.00","currency":"USD"},
+            "total_futures_balance":{"value":"0","currency":"USD"},"total_cash_equivalent_balance":{"value":"500.00","currency":"USD"},
+            "total_crypto_balance":{"value":"500.00","currency":"USD"}},
+            "spot_positions":[{"asset":"BTC","account_uuid":"8bfc20d7","total_balance_fiat":500.0,"total_balance_crypto":0.0083,
+            "available_to_trade_fiat":500.0,"allocation":0.5,"cost_basis":{"value":"450.00","currency":"USD"},
+            "asset_img_url":"","is_cash":false}],"perp_positions":[],"futures_positions":[]}}"#,
+        );
+        assert_eq!(
+            breakdown.spot_positions[0].cost_basis.as_ref().unwrap().amount,
+            Decimal::new(45_000, 2)
+        );
+        let summary: TransactionSummary = read(
+            read_json,
+            r#"{"total_volume":1000,"total_fees":25,"fee_tier":{"pricing_tier":"<$10k","usd_from":"0","usd_to":"10,000",
+            "taker_fee_rate":"0.0010","maker_fee_rate":"0.0020","aop_from":"","aop_to":""},"margin_rate":{"value":""},
+            "goods_and_services_tax":{"rate":"","type":"INCLUSIVE"},"advanced_trade_only_volume":1000,
+            "advanced_trade_only_fees":25,"coinbase_pro_volume":1000,"coinbase_pro_fees":25,"total_balance":"","has_promo_fee":false}"#,
+        );
+        assert_eq!(
+            (summary.total_volume, summary.total_fees),
+            (Decimal::new(1000, 0), Decimal::new(25, 0))
+        );
+        let portfolio = read(
+            read_trading_portfolio,
+            r#"{"portfolios":[{"name":"Old","uuid":"a","type":"CONSUMER","deleted":true},{"name":"Default","uuid":"b","type":"DEFAULT","deleted":false}]}"#,
+        );
+        assert_eq!(portfolio.uuid.as_str(), "b");
+        assert!(read_trading_portfolio(br#"{"portfolios":[]}"#).is_err());
+    }
+
+    #[test]
+    fn products_and_market_data() {
+        let product: Product = read(
+            read_json,
+            r#"{"product_id":"BTC-USD","price":"140.21","price_percentage_change_24h":"9.43%","volume_24h":"1908432",
+            "volume_percentage_change_24h":"9.43%","base_increment":"0.00000001","quote_increment":"0.00000001",
+            "quote_min_size":"0.00000001","quote_max_size":"1000","base_min_size":"0.00000001","base_max_size":"1000",
+            "base_name":"Bitcoin","quote_name":"US Dollar","watched":true,"is_disabled":false,"new":true,"status":"online",
+            "cancel_only":true,"limit_only":true,"post_only":true,"trading_disabled":false,"auction_mode":true,
+            "product_type":"SPOT","quote_currency_id":"USD","base_currency_id":"BTC","fcm_trading_session_details":null,
+            "mid_market_price":"140.22","alias":"BTC-USD","alias_to":["BTC-USDC"],"base_display_symbol":"BTC",
+            "quote_display_symbol":"USD","view_only":true,"price_increment":"0.00000001","display_name":"BTC PERP-INTX",
+            "product_venue":"CBE"}"#,
+        );
+        assert_eq!(
+            (product.base_currency_id.as_str(), product.price),
+            ("BTC", Decimal::new(14_021, 2))
+        );
+        let products = read(read_products, r#"{"products":[],"num_products":100}"#);
+        assert!(products.is_empty());
+        let books = read(
+            read_pricebooks,
+            r#"{"pricebooks":[{"product_id":"BTC-USD","bids":[{"price":"59999.99","size":"0.5"}],
+            "asks":[{"price":"60000.01","size":"0.25"}],"time":"2023-10-26T10:05:30.123Z"}]}"#,
+        );
+        assert_eq!(books[0].asks[0].size, Decimal::new(25, 2));
+        let book: ProductBook = read(
+            read_json,
+            r#"{"pricebook":{"product_id":"BTC-USD","bids":[],"asks":[],"time":"2023-10-26T10:05:30.123Z"},
+            "last":"60000","mid_market":"60000","spread_bps":"0.0033","spread_absolute":"0.02"}"#,
+        );
+        assert_eq!(book.spread_absolute, Some(Decimal::new(2, 2)));
+        let candles = read(
+            read_candles,
+            r#"{"candles":[{"start":"1639508050","low":"140.21","high":"140.21","open":"140.21","close":"140.21","volume":"56437345"}]}"#,
+        );
+        assert_eq!(candles[0].start.unix_timestamp(), 1_639_508_050);
+        let ticker: Ticker = read(
+            read_json,
+            r#"{"trades":[{"trade_id":"34b080bf-fcfd-445a-832b-46b5ddc65601","product_id":"BTC-USD","price":"140.91",
+            "size":"4","time":"2021-05-31T09:59:59.000Z","side":"BUY","bid":"","ask":"","exchange":"CBE"}],
+            "best_bid":"291.13","best_ask":"292.40"}"#,
+        );
+        assert_eq!(ticker.trades[0].side, Side::Buy);
+    }
+}

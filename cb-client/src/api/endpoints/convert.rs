@@ -62,3 +62,34 @@ endpoints! {
         self.fetch_as(call, read_trade)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use rust_decimal::Decimal;
+
+    use super::*;
+    use crate::api::models::advanced_trade::ConvertStatus;
+
+    /// Coinbase's documented Convert answer, with realistic values.
+    #[test]
+    fn convert_trades() {
+        let trade = read_trade(
+            br#"{"trade":{"id":"7b8f0e59","status":"TRADE_STATUS_CREATED",
+            "user_entered_amount":{"value":"20.00","currency":"USD"},"amount":{"value":"19.80","currency":"USDC"},
+            "subtotal":{"value":"19.80","currency":"USD"},"total":{"value":"20.00","currency":"USD"},
+            "fees":[{"title":"Convert fee","description":"","amount":{"value":"0.20","currency":"USD"},"label":"Fee",
+            "disclosure":{"title":"","description":"","link":{"text":"","url":""}}}],
+            "total_fee":{"title":"Convert fee","description":"","amount":{"value":"0.20","currency":"USD"},"label":"Fee"},
+            "source":{"type":"LEDGER_ACCOUNT","network":"internal","ledger_account":{"account_id":"usd-1","currency":"USD"}},
+            "target":{"type":"LEDGER_ACCOUNT","network":"internal","ledger_account":{"account_id":"usdc-1","currency":"USDC"}},
+            "unit_price":{"target_to_fiat":{"amount":{"value":"1","currency":"USD"},"scale":2}},
+            "user_warnings":[],"user_reference":"ref","source_currency":"USD","cancellation_reason":null,
+            "source_id":"usd-1","target_id":"usdc-1","subscription_info":{},"exchange_rate":{"value":"1","currency":"USDC"},
+            "tax_details":[],"trade_incentive_info":{},"total_fee_without_tax":{},"fiat_denoted_total":{}}}"#,
+        )
+        .unwrap();
+        assert_eq!(trade.status, ConvertStatus::Created);
+        assert_eq!(trade.total_fee.unwrap().amount.amount, Decimal::new(20, 2));
+        assert_eq!(trade.target_id.as_str(), "usdc-1");
+    }
+}
