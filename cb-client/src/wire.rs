@@ -54,6 +54,7 @@ pub(crate) fn shape(error: &serde_json::Error) -> String {
 pub(crate) fn record_answer(status: StatusCode, retry_after: Option<Duration>) {
     let span = tracing::Span::current();
     span.record("http.status", status.as_u16());
+    span.record("http.response.status_code", status.as_u16());
     if let Some(wait) = retry_after {
         span.record("cb.retry_after", wait.as_secs());
     }

@@ -38,23 +38,51 @@ pub(crate) struct Call {
     /// Whether repeating the request cannot do a thing twice: true for
     /// reads and for sends carrying an `idem`.
     pub(crate) idempotent: bool,
+    /// The endpoint's route template (`/v2/accounts/:id/transactions`), for
+    /// spans: ids in a span's route would make one metrics series per
+    /// account.
+    pub(crate) template: Option<&'static str>,
 }
 
 /// A call's route for its span, written only if a subscriber records it:
-/// the method and the path without its query, which may hold cursors.
+/// the method and the endpoint's route template, or, for a call that has
+/// none, the path without its query, which may hold cursors.
 struct RouteOf<'a>(&'a Call);
 
 impl std::fmt::Display for RouteOf<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let path = self.0.path.split('?').next().unwrap_or_default().trim_start_matches('/');
-        write!(f, "{} /{path}", self.0.method)
+        write!(f, "{} {}", self.0.method, TemplateOf(self.0))
+    }
+}
+
+/// A call's route template (OpenTelemetry's `url.template`).
+struct TemplateOf<'a>(&'a Call);
+
+impl std::fmt::Display for TemplateOf<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.0.template {
+            Some(template) => f.write_str(template),
+            None => {
+                let path =
+                    self.0.path.split('?').next().unwrap_or_default().trim_start_matches('/');
+                write!(f, "/{path}")
+            }
+        }
     }
 }
 
 impl Call {
     pub(crate) fn new(method: Method, path: impl Into<String>, needed: ScopeSet) -> Self {
         let idempotent = method == Method::GET;
-        Call { method, path: path.into(), body: None, headers: Vec::new(), needed, idempotent }
+        Call {
+            method,
+            path: path.into(),
+            body: None,
+            headers: Vec::new(),
+            needed,
+            idempotent,
+            template: None,
+        }
     }
 
     pub(crate) fn body(mut self, body: Value) -> Self {
@@ -89,7 +117,13 @@ impl Connection {
             attempt += 1;
             // One span per attempt, for the app's tracing subscriber: which
             // call, which scope, which attempt, and how Coinbase answered.
-            let span = transport::request_span(&RouteOf(call), &call.needed, attempt);
+            let span = transport::request_span(
+                &RouteOf(call),
+                &TemplateOf(call),
+                call.method.as_str(),
+                &call.needed,
+                attempt,
+            );
             let result = self.once(call).instrument(span).await;
             let wait = match &result {
                 Err(Error::RateLimited { retry_after }) => {

@@ -95,9 +95,14 @@ pub(crate) async fn call_api(
 /// attempt; [`wire::record_answer`] adds how Coinbase answered.
 pub(crate) fn request_span(
     route: &dyn std::fmt::Display,
+    template: &dyn std::fmt::Display,
+    method: &str,
     scope: &dyn std::fmt::Display,
     attempt: u32,
 ) -> tracing::Span {
+    // The crate's own fields, and OpenTelemetry's HTTP client names beside
+    // them (`http.request.method`, `url.template`,
+    // `http.response.status_code`, `http.request.resend_count`).
     tracing::info_span!(
         target: "cb_client",
         "cb.request",
@@ -106,6 +111,10 @@ pub(crate) fn request_span(
         cb.attempt = attempt,
         http.status = tracing::field::Empty,
         cb.retry_after = tracing::field::Empty,
+        http.request.method = method,
+        url.template = %template,
+        http.response.status_code = tracing::field::Empty,
+        http.request.resend_count = attempt.saturating_sub(1),
     )
 }
 

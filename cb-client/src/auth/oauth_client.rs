@@ -336,7 +336,13 @@ impl OAuthClient {
         let mut attempt = 0;
         loop {
             attempt += 1;
-            let span = transport::request_span(&"GET /v2/user/auth", &"", attempt);
+            let span = transport::request_span(
+                &"GET /v2/user/auth",
+                &"/v2/user/auth",
+                "GET",
+                &"",
+                attempt,
+            );
             let error = match transport::call_api(
                 &config.http,
                 Method::GET,

@@ -122,6 +122,9 @@ fn token_span(grant: &'static str, attempt: u32) -> tracing::Span {
         cb.grant = grant,
         cb.attempt = attempt,
         http.status = tracing::field::Empty,
+        http.request.method = "POST",
+        url.template = "/oauth2/token",
+        http.response.status_code = tracing::field::Empty,
     )
 }
 

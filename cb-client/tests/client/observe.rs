@@ -28,6 +28,7 @@ fn every_call_has_a_span_with_route_scope_status_and_attempt() {
         let client = env.connect::<Reader>(&oauth, "user-1", None).await.unwrap();
         env.sandbox.inject_fault("GET", "/v2/accounts", Fault::Status(503), Times::Next(1));
         client.accounts().all().await.unwrap();
+        client.account("BTC").await.unwrap();
         env.sandbox.advance(Duration::from_secs(3600));
         client.auth_info().await.unwrap();
     });
@@ -48,6 +49,15 @@ fn every_call_has_a_span_with_route_scope_status_and_attempt() {
         assert_eq!(field(span, "http.status"), Some(status), "{span:?}");
         assert_eq!(field(span, "cb.scope"), Some("wallet:accounts:read"), "{span:?}");
     }
+    // A route with an id is named by its template, as OpenTelemetry's
+    // `url.template` is: one metrics series per endpoint, not per account.
+    let account = named("cb.request", "GET /v2/accounts/:id");
+    assert_eq!(account.len(), 1, "{spans:?}");
+    assert_eq!(field(account[0], "url.template"), Some("/v2/accounts/:id"));
+    assert_eq!(field(account[0], "http.request.method"), Some("GET"));
+    assert_eq!(field(account[0], "http.response.status_code"), Some("200"));
+    assert!(spans.iter().all(|s| field(s, "cb.route").is_none_or(|r| !r.contains("BTC"))));
+    assert_eq!(field(accounts[1], "http.request.resend_count"), Some("1"));
     // The refresh after the clock moved: its own token span.
     assert!(
         exchange.iter().any(|span| field(span, "cb.grant") == Some("refresh_token")

@@ -165,7 +165,9 @@ impl Endpoint {
                 path.push_str(part);
             }
         }
-        Call::new(self.method.clone(), path, self.needed)
+        let mut call = Call::new(self.method.clone(), path, self.needed);
+        call.template = Some(self.route);
+        call
     }
 }
 
