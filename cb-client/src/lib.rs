@@ -96,5 +96,10 @@ pub use cb_scopes;
 /// [`OAuthClientBuilder::http_client`] and [`Error::Transport`]'s source: use
 /// it rather than a direct dependency, so that versions cannot drift apart.
 pub use reqwest;
+/// The decimal type of every amount (`SendMoney::new` takes one), so that
+/// an app need not depend on `rust_decimal` itself.
+pub use rust_decimal::{self, Decimal};
+/// The time types of the models' timestamps.
+pub use time::{self, OffsetDateTime};
 /// The `url` this crate's URLs come from.
 pub use url;

@@ -40,6 +40,46 @@ impl OAuthClient {
             http: None,
         }
     }
+
+    /// A builder from the process's environment, as twelve-factor apps are
+    /// configured: `COINBASE_CLIENT_ID`, `COINBASE_CLIENT_SECRET` and
+    /// `COINBASE_REDIRECT_URI`, and optionally `COINBASE_LOGIN_BASE` and
+    /// `COINBASE_API_BASE` (another host, such as a `cb-sandbox`). Further
+    /// settings go on the builder.
+    ///
+    /// ```no_run
+    /// let oauth = cb_client::OAuthClient::from_env()?.build()?;
+    /// # Ok::<(), cb_client::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Config`] naming the first required variable that is unset
+    /// or empty; the secret's value is never shown.
+    pub fn from_env() -> Result<OAuthClientBuilder, Error> {
+        OAuthClient::from_vars(|name| std::env::var(name).ok())
+    }
+
+    /// [`from_env`](Self::from_env) with the variables read by `var`.
+    fn from_vars(var: impl Fn(&str) -> Option<String>) -> Result<OAuthClientBuilder, Error> {
+        let required = |name: &str| {
+            var(name)
+                .filter(|value| !value.trim().is_empty())
+                .ok_or_else(|| Error::Config(format!("{name} is not set")))
+        };
+        let mut builder = OAuthClient::builder(
+            required("COINBASE_CLIENT_ID")?,
+            required("COINBASE_CLIENT_SECRET")?,
+            required("COINBASE_REDIRECT_URI")?,
+        );
+        if let Some(base) = var("COINBASE_LOGIN_BASE").filter(|value| !value.is_empty()) {
+            builder = builder.login_base(base);
+        }
+        if let Some(base) = var("COINBASE_API_BASE").filter(|value| !value.is_empty()) {
+            builder = builder.api_base(base);
+        }
+        Ok(builder)
+    }
 }
 
 /// Configures an [`OAuthClient`].
@@ -246,6 +286,30 @@ fn secure_base(what: &str, base: &str) -> Result<Url, Error> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_environment_names_the_app_and_a_missing_variable_is_named() {
+        let vars = |pairs: &'static [(&'static str, &'static str)]| {
+            move |name: &str| {
+                pairs.iter().find(|(key, _)| *key == name).map(|(_, v)| (*v).to_owned())
+            }
+        };
+        let complete = vars(&[
+            ("COINBASE_CLIENT_ID", "id"),
+            ("COINBASE_CLIENT_SECRET", "the-secret-value"),
+            ("COINBASE_REDIRECT_URI", "https://app.example/callback"),
+            ("COINBASE_API_BASE", "http://127.0.0.1:9/"),
+        ]);
+        let oauth = OAuthClient::from_vars(complete).unwrap().build().unwrap();
+        let debug = format!("{oauth:?}");
+        assert!(
+            debug.contains("http://127.0.0.1:9/") && !debug.contains("the-secret-value"),
+            "{debug}"
+        );
+        let missing = vars(&[("COINBASE_CLIENT_ID", "id"), ("COINBASE_CLIENT_SECRET", " ")]);
+        let error = OAuthClient::from_vars(missing).err().unwrap().to_string();
+        assert!(error.contains("COINBASE_CLIENT_SECRET is not set"), "{error}");
+    }
 
     #[test]
     fn bases_must_be_https_off_loopback() {
