@@ -42,6 +42,10 @@
 
 #![deny(missing_docs)]
 
+/// The guide: the longer walk-throughs, whose examples are doctests.
+#[doc = include_str!("docs/guide.md")]
+pub mod guide {}
+
 mod connect;
 mod extract;
 mod outcome;

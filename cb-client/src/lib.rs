@@ -59,6 +59,10 @@
 #![deny(missing_docs)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+/// The guide: the longer walk-throughs, whose examples are doctests.
+#[doc = include_str!("docs/guide.md")]
+pub mod guide {}
+
 mod api;
 mod auth;
 mod error;

@@ -38,6 +38,10 @@
 
 #![deny(missing_docs)]
 
+/// The guide: the longer walk-throughs, whose examples are doctests.
+#[doc = include_str!("docs/guide.md")]
+pub mod guide {}
+
 mod api;
 mod catalogue;
 mod config;

@@ -61,6 +61,10 @@
 #[allow(unused_extern_crates)]
 extern crate self as cb_scopes;
 
+/// The guide: the longer walk-throughs, whose examples are doctests.
+#[doc = include_str!("docs/guide.md")]
+pub mod guide {}
+
 pub mod audit;
 mod authorize;
 mod callback;
