@@ -398,10 +398,33 @@ async fn callback(shared: Arc<Shared>, request: Request) -> Response {
     response
 }
 
+/// Whether a request comes from another site: by the browser's
+/// `Sec-Fetch-Site`, or else by an `Origin` that is not the request's own
+/// host. A request with neither (not from a browser, or an old one) is
+/// not refused.
+fn is_cross_site(headers: &axum::http::HeaderMap) -> bool {
+    let text = |name| headers.get(name).and_then(|value| value.to_str().ok());
+    if let Some(site) = text("sec-fetch-site") {
+        return !matches!(site, "same-origin" | "none");
+    }
+    match (text("origin"), text("host")) {
+        (Some(origin), Some(host)) => {
+            origin.split_once("://").map(|(_, authority)| authority) != Some(host)
+        }
+        (Some(_), None) => true,
+        (None, _) => false,
+    }
+}
+
 /// `POST /signout`: revokes at Coinbase, deletes the record, forgets the
-/// user.
+/// user; a cross-site request (another site's form posting here) is
+/// refused.
 async fn signout(shared: Arc<Shared>, request: Request) -> Response {
     let (parts, _) = request.into_parts();
+    if is_cross_site(&parts.headers) {
+        tracing::warn!(target: "cb_axum", "refused a cross-site sign-out");
+        return (axum::http::StatusCode::FORBIDDEN, "cross-site sign-out refused").into_response();
+    }
     if let Some(key) = shared.users.user_key(&parts) {
         match shared.oauth.revoke(&key).await {
             Ok(()) | Err(Error::ReauthorizationRequired { .. }) => {}

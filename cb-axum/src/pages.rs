@@ -38,11 +38,22 @@ pub(crate) fn outcome(outcome: &ConnectOutcome) -> Response {
             "expired",
             "This sign-in took too long. Nothing was connected; please start again.".to_owned(),
         ),
-        ConnectOutcome::Failed(error) => (
-            "Coinbase error",
-            "failed",
-            format!("Connecting Coinbase failed: {}", escape(&error.to_string())),
-        ),
+        ConnectOutcome::Failed(error) => {
+            // The detail (a store's or PostgreSQL's message, a user's key)
+            // goes to the log under a reference the page shows; the browser
+            // gets neither.
+            let reference = uuid::Uuid::new_v4().simple().to_string();
+            let reference = &reference[..12];
+            tracing::error!(target: "cb_axum", reference, "connecting Coinbase failed: {error}");
+            (
+                "Coinbase error",
+                "failed",
+                format!(
+                    "Connecting Coinbase failed. Please try again later (reference \
+                     <code id=\"reference\">{reference}</code>)."
+                ),
+            )
+        }
     };
     let page = format!(
         "<!doctype html><html><head><meta charset=\"utf-8\"><title>{title}</title></head>\
@@ -58,5 +69,23 @@ fn status_of(outcome: &ConnectOutcome) -> StatusCode {
         ConnectOutcome::PartialGrant { .. } => StatusCode::FORBIDDEN,
         ConnectOutcome::NotThisBrowser | ConnectOutcome::Expired => StatusCode::BAD_REQUEST,
         ConnectOutcome::Failed(_) => StatusCode::BAD_GATEWAY,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_failure_page_shows_a_reference_and_no_detail() {
+        let error = cb_client::Error::Config("the store of user-42 at 10.0.0.7 refused".into());
+        let response = outcome(&ConnectOutcome::Failed(error));
+        assert_eq!(response.status(), StatusCode::BAD_GATEWAY);
+        let body = axum::body::to_bytes(response.into_body(), 1 << 16).await.unwrap();
+        let page = String::from_utf8(body.to_vec()).unwrap();
+        assert!(page.contains("id=\"reference\""), "{page}");
+        for detail in ["user-42", "10.0.0.7", "store"] {
+            assert!(!page.contains(detail), "{detail} reached the page: {page}");
+        }
     }
 }

@@ -93,14 +93,23 @@ impl Browser {
     }
 
     async fn send(&mut self, method: reqwest::Method, url: &str) -> Answer {
+        self.send_with(method, url, &[]).await
+    }
+
+    /// A request with extra headers, as a browser adds `Origin` or
+    /// `Sec-Fetch-Site`.
+    async fn send_with(
+        &mut self,
+        method: reqwest::Method,
+        url: &str,
+        headers: &[(&str, &str)],
+    ) -> Answer {
         let cookie: Vec<String> = self.cookies.iter().map(|(k, v)| format!("{k}={v}")).collect();
-        let response = self
-            .http
-            .request(method, url)
-            .header(header::COOKIE, cookie.join("; "))
-            .send()
-            .await
-            .unwrap();
+        let mut request = self.http.request(method, url).header(header::COOKIE, cookie.join("; "));
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        let response = request.send().await.unwrap();
         for set in response.headers().get_all(header::SET_COOKIE) {
             let set = set.to_str().unwrap();
             let (pair, attributes) = set.split_once(';').unwrap_or((set, ""));
@@ -229,6 +238,30 @@ async fn signing_out_revokes_and_forgets() {
     assert!(!browser.cookies.contains_key("cb_user"));
     let answer = browser.get(&format!("{}/balances", app.base)).await;
     assert_eq!(answer.location.as_deref(), Some("/connect"));
+}
+
+#[tokio::test]
+async fn a_cross_site_sign_out_is_refused_and_the_user_stays_connected() {
+    let app = App::start(None).await;
+    let mut browser = Browser::new();
+    browser.connect(&app, "/connect").await;
+    let url = format!("{}/signout", app.base);
+    for headers in [
+        &[("sec-fetch-site", "cross-site")][..],
+        &[("sec-fetch-site", "same-site")][..],
+        &[("origin", "https://evil.example")][..],
+    ] {
+        let answer = browser.send_with(reqwest::Method::POST, &url, headers).await;
+        assert_eq!(answer.status, StatusCode::FORBIDDEN, "{headers:?}");
+    }
+    assert_eq!(app.sandbox.stats().revocations, 0);
+    assert_eq!(browser.get(&format!("{}/balances", app.base)).await.status, StatusCode::OK);
+    // The app's own page may sign out.
+    let host = app.base.trim_start_matches("http://").trim_end_matches('/').to_owned();
+    let origin = format!("http://{host}");
+    let answer = browser.send_with(reqwest::Method::POST, &url, &[("origin", &origin)]).await;
+    assert_eq!(answer.status, StatusCode::SEE_OTHER, "{}", answer.body);
+    assert_eq!(app.sandbox.stats().revocations, 1);
 }
 
 #[tokio::test]
