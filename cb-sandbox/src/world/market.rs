@@ -150,6 +150,20 @@ pub(crate) struct Order {
     pub(crate) seq: u64,
 }
 
+/// An order to place, checked by its handler: who places it, what, and on
+/// which of the user's accounts.
+pub(crate) struct NewOrder {
+    pub(crate) user_id: String,
+    pub(crate) client_order_id: String,
+    pub(crate) portfolio_id: String,
+    pub(crate) product_id: String,
+    pub(crate) side: Side,
+    pub(crate) kind: OrderKind,
+    pub(crate) configuration: serde_json::Value,
+    pub(crate) base_account: String,
+    pub(crate) quote_account: String,
+}
+
 /// Whether a fill took liquidity or added it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, strum::IntoStaticStr)]
 #[serde(into = "&'static str")]
@@ -463,6 +477,41 @@ impl World {
         Ok(Plan { fill: None, hold, total: value, fee })
     }
 
+    /// Places an order that was planned: records it under its
+    /// `client_order_id`, and fills it at once as a taker when the plan
+    /// says so.
+    pub(crate) fn place(&mut self, order: NewOrder, plan: &Plan) -> Order {
+        let id = new_id();
+        let seq = self.seq();
+        let key = (order.user_id.clone(), order.client_order_id.clone());
+        let placed = Order {
+            id: id.clone(),
+            client_order_id: order.client_order_id,
+            user_id: order.user_id,
+            portfolio_id: order.portfolio_id,
+            product_id: order.product_id,
+            side: order.side,
+            kind: order.kind,
+            configuration: order.configuration,
+            status: OrderStatus::Open,
+            filled_size: Decimal::ZERO,
+            filled_value: Decimal::ZERO,
+            average_price: Decimal::ZERO,
+            fees: Decimal::ZERO,
+            hold: plan.hold,
+            base_account: order.base_account,
+            quote_account: order.quote_account,
+            created_at: self.now(),
+            seq,
+        };
+        self.orders.insert(id.clone(), placed);
+        self.client_orders.insert(key, id.clone());
+        if let Some((price, size)) = plan.fill {
+            self.fill(&id, price, size, Liquidity::Taker);
+        }
+        self.orders[&id].clone()
+    }
+
     /// Fills `size` of the order at `price`: moves the money, records the
     /// fill and the order's progress. The caller planned it, so the funds
     /// are there.
@@ -708,38 +757,21 @@ mod tests {
         btc: &str,
         usd: &str,
     ) -> String {
-        let id = new_id();
         let product = world.product("BTC-USD").unwrap();
         let plan = world.plan(&product, side, &kind, btc, usd).unwrap();
-        let seq = world.seq();
-        let portfolio = world.portfolio_of(user);
-        world.orders.insert(
-            id.clone(),
-            Order {
-                id: id.clone(),
-                client_order_id: new_id(),
-                user_id: user.to_owned(),
-                portfolio_id: portfolio,
-                product_id: "BTC-USD".into(),
-                side,
-                kind,
-                configuration: serde_json::Value::Null,
-                status: OrderStatus::Open,
-                filled_size: Decimal::ZERO,
-                filled_value: Decimal::ZERO,
-                average_price: Decimal::ZERO,
-                fees: Decimal::ZERO,
-                hold: plan.hold,
-                base_account: btc.to_owned(),
-                quote_account: usd.to_owned(),
-                created_at: world.now(),
-                seq,
-            },
-        );
-        if let Some((price, size)) = plan.fill {
-            world.fill(&id, price, size, Liquidity::Taker);
-        }
-        id
+        let portfolio_id = world.portfolio_of(user);
+        let order = NewOrder {
+            user_id: user.to_owned(),
+            client_order_id: new_id(),
+            portfolio_id,
+            product_id: "BTC-USD".into(),
+            side,
+            kind,
+            configuration: serde_json::Value::Null,
+            base_account: btc.to_owned(),
+            quote_account: usd.to_owned(),
+        };
+        world.place(order, &plan).id
     }
 
     fn conserved(world: &World) {

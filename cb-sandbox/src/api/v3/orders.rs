@@ -15,7 +15,7 @@ use super::{decimal, page, shown};
 use crate::api::{Api, Caller};
 use crate::wire::{ApiError, json_body, string_param, timestamp};
 use crate::world::market::{
-    Liquidity, Order, OrderKind, OrderStatus, Plan, Product, Refusal, Side, decimals,
+    Liquidity, NewOrder, Order, OrderKind, OrderStatus, Plan, Product, Refusal, Side, decimals,
 };
 use crate::world::{World, new_id};
 
@@ -223,65 +223,57 @@ fn success(order: &Order) -> Value {
     })
 }
 
-/// Places an order whose request and plan were checked: records it, and
-/// fills it at once when the plan says so.
+/// Places an order whose request and plan were checked.
 fn place(
     world: &mut World,
     caller: &Caller,
     client_order_id: &str,
-    portfolio: String,
+    portfolio_id: String,
     request: Request,
     plan: &Plan,
 ) -> Order {
-    let id = new_id();
-    let seq = world.seq();
-    let order = Order {
-        id: id.clone(),
-        client_order_id: client_order_id.to_owned(),
+    let order = NewOrder {
         user_id: caller.user_id().to_owned(),
-        portfolio_id: portfolio,
+        client_order_id: client_order_id.to_owned(),
+        portfolio_id,
         product_id: request.product.id.clone(),
         side: request.side,
         kind: request.kind,
         configuration: request.configuration,
-        status: OrderStatus::Open,
-        filled_size: Decimal::ZERO,
-        filled_value: Decimal::ZERO,
-        average_price: Decimal::ZERO,
-        fees: Decimal::ZERO,
-        hold: plan.hold,
         base_account: request.base_account,
         quote_account: request.quote_account,
-        created_at: world.now(),
-        seq,
     };
-    world.orders.insert(id.clone(), order);
-    world
-        .client_orders
-        .insert((caller.user_id().to_owned(), client_order_id.to_owned()), id.clone());
-    if let Some((price, size)) = plan.fill {
-        world.fill(&id, price, size, Liquidity::Taker);
-    }
-    world.orders[&id].clone()
+    world.place(order, plan)
 }
 
-/// The order this user already placed with `client_order_id`, if any: a
-/// retried create answers it again and places nothing.
-fn placed(world: &World, caller: &Caller, client_order_id: &str) -> Option<Order> {
-    let id = world.client_orders.get(&(caller.user_id().to_owned(), client_order_id.to_owned()))?;
-    world.orders.get(id).cloned()
+/// The request's `client_order_id`; or, when this user already placed an
+/// order with it, that order's success answer: a retried create answers it
+/// again and places nothing.
+fn client_order_id(
+    world: &World,
+    caller: &Caller,
+    body: &Value,
+) -> Result<Result<String, Value>, ApiError> {
+    let id = string_param(body, "client_order_id")
+        .ok_or_else(|| ApiError::param_required("client_order_id"))?;
+    let placed = world
+        .client_orders
+        .get(&(caller.user_id().to_owned(), id.to_owned()))
+        .and_then(|order| world.orders.get(order));
+    Ok(match placed {
+        Some(order) => Err(success(order)),
+        None => Ok(id.to_owned()),
+    })
 }
 
 /// `POST /orders`
 pub(crate) async fn create(api: Api, body: Bytes) -> Response {
     api.call_v3(CREATE, |world, caller| {
         let body = json_body(&body)?;
-        let client_order_id = string_param(&body, "client_order_id")
-            .ok_or_else(|| ApiError::param_required("client_order_id"))?
-            .to_owned();
-        if let Some(order) = placed(world, caller, &client_order_id) {
-            return Ok(success(&order));
-        }
+        let client_order_id = match client_order_id(world, caller, &body)? {
+            Ok(id) => id,
+            Err(answered) => return Ok(answered),
+        };
         let portfolio = check_portfolio(world, caller, &body)?;
         let request = match request(world, caller, &body)? {
             Ok(request) => request,
@@ -485,12 +477,10 @@ pub(crate) async fn batch_cancel(api: Api, body: Bytes) -> Response {
 pub(crate) async fn close_position(api: Api, body: Bytes) -> Response {
     api.call_v3(CLOSE, |world, caller| {
         let body = json_body(&body)?;
-        let client_order_id = string_param(&body, "client_order_id")
-            .ok_or_else(|| ApiError::param_required("client_order_id"))?
-            .to_owned();
-        if let Some(order) = placed(world, caller, &client_order_id) {
-            return Ok(success(&order));
-        }
+        let client_order_id = match client_order_id(world, caller, &body)? {
+            Ok(id) => id,
+            Err(answered) => return Ok(answered),
+        };
         let product_id = string_param(&body, "product_id")
             .ok_or_else(|| ApiError::param_required("product_id"))?;
         let Some(product) = world.product(product_id) else {
