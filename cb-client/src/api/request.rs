@@ -35,8 +35,8 @@ use crate::error::Error;
 /// Some endpoints add builder methods for their optional parameters.
 #[must_use = "a request does nothing until it is awaited"]
 pub struct ApiRequest<T> {
-    pub(crate) api: Connection,
-    pub(crate) call: Call,
+    api: Connection,
+    call: Call,
     /// How the answer's body becomes `T`.
     read: fn(&[u8]) -> Result<T, Error>,
     /// Whether Coinbase may hold the call for a two-factor code (a send).
@@ -77,16 +77,9 @@ impl<T: Send + 'static> IntoFuture for ApiRequest<T> {
             if !two_factor {
                 return read(&api.execute(&call).await?);
             }
-            let idem =
-                call.body.as_ref().and_then(|body| body.get("idem")?.as_str().map(str::to_owned));
+            let idem = two_factor::idem_of(&call);
             let body = two_factor::execute_held(api, call).await?;
-            // A send that succeeded is sent, however its answer reads.
-            read(&body).map_err(|error| match (error, idem) {
-                (Error::InvalidResponse { detail }, Some(idem)) => {
-                    Error::SentUnreadable { idem, detail }
-                }
-                (error, _) => error,
-            })
+            two_factor::sent(read(&body), idem)
         })
     }
 }
