@@ -76,14 +76,17 @@ fn own_trade<'w>(
         .ok_or_else(|| ApiError::not_found("Trade"))
 }
 
+/// The `from_account` and `to_account` a Convert body names.
+fn accounts_of(body: &Value) -> Result<(&str, &str), ApiError> {
+    let account = |name| string_param(body, name).ok_or_else(|| ApiError::param_required(name));
+    Ok((account("from_account")?, account("to_account")?))
+}
+
 /// `POST /convert/quote`
 pub(crate) async fn quote(api: Api, body: Bytes) -> Response {
     api.call_v3("wallet:trades:create", |world, caller| {
         let body = json_body(&body)?;
-        let from = string_param(&body, "from_account")
-            .ok_or_else(|| ApiError::param_required("from_account"))?;
-        let to = string_param(&body, "to_account")
-            .ok_or_else(|| ApiError::param_required("to_account"))?;
+        let (from, to) = accounts_of(&body)?;
         let value = decimal(&body, "amount")?.ok_or_else(|| ApiError::param_required("amount"))?;
         for account in [from, to] {
             if !world.accounts.get(account).is_some_and(|a| caller.authorization.can_access(a)) {
@@ -100,10 +103,7 @@ pub(crate) async fn quote(api: Api, body: Bytes) -> Response {
 pub(crate) async fn commit(api: Api, Path(id): Path<String>, body: Bytes) -> Response {
     api.call_v3("wallet:trades:create", |world, caller| {
         let body = json_body(&body)?;
-        let from = string_param(&body, "from_account")
-            .ok_or_else(|| ApiError::param_required("from_account"))?;
-        let to = string_param(&body, "to_account")
-            .ok_or_else(|| ApiError::param_required("to_account"))?;
+        let (from, to) = accounts_of(&body)?;
         own_trade(world, caller, &id, Some(from), Some(to))?;
         let trade = world.commit_convert(&id).map_err(refused)?;
         Ok(json!({ "trade": trade_json(&trade) }))
