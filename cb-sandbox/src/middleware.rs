@@ -104,7 +104,10 @@ pub(crate) async fn layer(
             // Let the handler finish and change the world, then answer with
             // a body that fails at once: hyper closes the connection and the
             // client reads no answer.
-            let _processed = next.run(request).await;
+            let processed = next.run(request).await;
+            if route == "/oauth2/token" && processed.status().is_success() {
+                state.world(|world| world.stats.token_answers_dropped += 1);
+            }
             let failing = futures_util::stream::once(async {
                 Err::<Bytes, std::io::Error>(std::io::Error::other("fault: connection dropped"))
             });

@@ -1,7 +1,17 @@
-//! One process of a multi-process test: restores an authorization from a
-//! shared store and, for every `round` line on stdin, runs many concurrent
-//! calls, then prints `ok` or the first error. `hold-lock` takes the
-//! store's refresh lock and keeps it until the process dies.
+//! One process of a multi-process test: an app instance sharing a token
+//! store with others, driven over stdin, one command per line.
+//!
+//! - `round`: many concurrent calls on the client restored at start, then
+//!   `ok` or the first error.
+//! - `hold-lock`: takes the store's refresh lock and keeps it until the
+//!   process dies.
+//! - `req ID KEY TIMEOUT_MS`: one request as a web app serves it: restore
+//!   the client for `KEY`, call, drop it; given up after `TIMEOUT_MS` (a
+//!   cancelled request). Answers `res ID OUTCOME` whenever it ends, while
+//!   other commands are read.
+//! - `drain MS`: waits for the client's background work (`drained true`).
+//! - `exit MS`: a rolling deploy's stop: waits for the background work, up
+//!   to `MS`, says `drained true|false` and exits.
 //!
 //! Configured by `CB_SANDBOX_URL`, `CB_CLIENT_ID`, `CB_CLIENT_SECRET`,
 //! `CB_REDIRECT_URI`, `CB_KEY` and `CB_TASKS`, and the store by one of
@@ -11,9 +21,10 @@
 
 use std::io::BufRead as _;
 use std::sync::Arc;
+use std::time::Duration;
 
 use cb_client::cb_scopes::scopes;
-use cb_client::{FileStore, OAuthClient, PgStore, RedisStore, TokenStore};
+use cb_client::{Error, FileStore, OAuthClient, PgStore, RedisStore, TokenStore};
 
 scopes! {
     struct Reader(wallet:accounts:read);
@@ -58,13 +69,31 @@ async fn main() {
             .build()
             .expect("a valid configuration");
     let key = var("CB_KEY");
-    let client = oauth.restore::<Reader>(&key).await.expect("a stored authorization");
+    let client = match oauth.restore::<Reader>(&key).await {
+        Ok(client) => Some(client),
+        // A worker serving requests restores per request.
+        Err(_) if std::env::var_os("CB_PER_REQUEST").is_some() => None,
+        Err(error) => panic!("a stored authorization: {error}"),
+    };
     let tasks: usize = var("CB_TASKS").parse().expect("a task count");
     println!("ready");
 
-    for line in std::io::stdin().lock().lines() {
-        match line.as_deref() {
-            Ok("round") => {
+    // Lines are read on a thread of their own, so that requests in flight
+    // go on while the next command waits.
+    let (lines_tx, mut lines) = tokio::sync::mpsc::unbounded_channel();
+    std::thread::spawn(move || {
+        for line in std::io::stdin().lock().lines() {
+            let Ok(line) = line else { break };
+            if lines_tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    while let Some(line) = lines.recv().await {
+        let words: Vec<&str> = line.split_whitespace().collect();
+        match words.as_slice() {
+            ["round"] => {
+                let client = client.as_ref().expect("restored at start");
                 let calls: Vec<_> = (0..tasks)
                     .map(|_| {
                         let client = client.clone();
@@ -84,13 +113,51 @@ async fn main() {
                     Some(error) => println!("error {error}"),
                 }
             }
-            Ok("hold-lock") => {
+            ["hold-lock"] => {
                 let _lock = store.lock_refresh(&key).await.expect("the refresh lock");
                 println!("holding");
                 // Until killed, as a process that dies mid-refresh would.
                 std::future::pending::<()>().await;
             }
+            ["req", id, key, timeout_ms] => {
+                let (oauth, id, key) = (oauth.clone(), id.to_string(), key.to_string());
+                let timeout = Duration::from_millis(timeout_ms.parse().expect("milliseconds"));
+                tokio::spawn(async move {
+                    let request = async {
+                        let client = oauth.restore::<Reader>(&key).await?;
+                        client.auth_info().await.map(drop)
+                    };
+                    let outcome = match tokio::time::timeout(timeout, request).await {
+                        Err(_elapsed) => "cancelled".to_owned(),
+                        Ok(Ok(())) => "ok".to_owned(),
+                        Ok(Err(error)) => outcome_of(&error),
+                    };
+                    println!("res {id} {outcome}");
+                });
+            }
+            ["drain", ms] => {
+                let drained = oauth.shutdown(Duration::from_millis(ms.parse().expect("ms"))).await;
+                println!("drained {drained}");
+            }
+            ["exit", ms] => {
+                let drained = oauth.shutdown(Duration::from_millis(ms.parse().expect("ms"))).await;
+                println!("drained {drained}");
+                std::process::exit(0);
+            }
             _ => break,
         }
+    }
+}
+
+/// A failed request's outcome in one word, then its detail: `ended` (the
+/// authorization needs the user again, and why), or the kind of a fault
+/// that a later request can get past.
+fn outcome_of(error: &Error) -> String {
+    match error {
+        Error::ReauthorizationRequired { reason } => format!("ended {reason:?}"),
+        Error::Store(error) => format!("store {error}"),
+        Error::Transport(_) => "transport".to_owned(),
+        Error::RateLimited { .. } => "rate-limited".to_owned(),
+        other => format!("other {other}"),
     }
 }

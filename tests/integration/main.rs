@@ -3,6 +3,7 @@
 mod architecture;
 mod authorize;
 mod catalogue;
+mod chaos;
 mod least_privilege;
 mod postgres;
 mod readme;

@@ -112,6 +112,24 @@ async fn a_process_killed_while_holding_the_refresh_lock_releases_it() {
     assert_eq!((stats.refreshes, stats.invalid_grants), (1, 0));
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn chaos_three_app_processes_restoring_per_request_lose_no_authorization() {
+    let Some(url) = database_url() else { return };
+    let table = Table::new(&url, "chaos");
+    let (store_url, name) = (url.clone(), table.name.clone());
+    let store = crate::chaos::ChaosStore {
+        direct: Arc::new(table.store().await),
+        upstream: crate::chaos::socket_address(&url),
+        env: Box::new(move |proxy| {
+            let url = crate::chaos::at(&store_url, proxy);
+            vec![("DATABASE_URL", url), ("CB_PG_TABLE", name.clone())]
+        }),
+    };
+    let through =
+        if std::env::var_os("CB_PG_DIRECT_URL").is_some() { "pgbouncer" } else { "direct" };
+    crate::chaos::run(&format!("PgStore, {through}"), store).await;
+}
+
 #[tokio::test]
 async fn records_are_encrypted_at_rest_and_a_wrong_key_is_a_clear_error() {
     let Some(url) = database_url() else { return };

@@ -159,6 +159,55 @@ async fn two_processes_with_50_tasks_share_a_store_through_20_expiries() {
     assert_eq!((stats.refreshes, stats.invalid_grants), (20, 0));
 }
 
+#[tokio::test]
+async fn the_first_command_after_the_connection_dropped_succeeds() {
+    let Some(url) = redis_url() else { return };
+    let prefix = Prefix::new(&url, "reconnect");
+    let outage = crate::chaos::OutageProxy::start(crate::chaos::socket_address(&url)).await;
+    let store = RedisStore::builder(crate::chaos::at(&url, outage.address))
+        .prefix(&prefix.name)
+        .connect()
+        .await
+        .unwrap();
+    let version = store.save(KEY, &record("a1"), None).await.unwrap();
+    for round in 0..3 {
+        // A blip: every connection cut, the server back at once.
+        outage.set_down(true);
+        outage.set_down(false);
+        let loaded = store.load(KEY).await.unwrap_or_else(|error| panic!("round {round}: {error}"));
+        assert_eq!(loaded.map(|stored| stored.version), Some(version));
+    }
+    outage.set_down(true);
+    outage.set_down(false);
+    let lock = store.lock_refresh(KEY).await.expect("the lock after a blip");
+    drop(lock);
+    outage.set_down(true);
+    outage.set_down(false);
+    store.save(KEY, &record("a2"), Some(version)).await.expect("a save after a blip");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn chaos_three_app_processes_restoring_per_request_lose_no_authorization() {
+    let Some(url) = redis_url() else { return };
+    let prefix = Prefix::new(&url, "chaos");
+    // A short lock, renewed while held, so that the process killed
+    // mid-refresh holds the others up for seconds only.
+    let lock_expiry = Duration::from_secs(3);
+    let (store_url, name) = (url.clone(), prefix.name.clone());
+    let store = crate::chaos::ChaosStore {
+        direct: Arc::new(prefix.store(lock_expiry).await),
+        upstream: crate::chaos::socket_address(&url),
+        env: Box::new(move |proxy| {
+            vec![
+                ("CB_REDIS_URL", crate::chaos::at(&store_url, proxy)),
+                ("CB_REDIS_PREFIX", name.clone()),
+                ("CB_REDIS_LOCK_MS", lock_expiry.as_millis().to_string()),
+            ]
+        }),
+    };
+    crate::chaos::run("RedisStore", store).await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_process_killed_while_holding_the_refresh_lock_lets_it_expire() {
     let Some(url) = redis_url() else { return };

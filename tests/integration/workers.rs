@@ -24,6 +24,13 @@ pub(crate) async fn authorized(store: std::sync::Arc<dyn TokenStore>) -> Sandbox
     let sandbox = Sandbox::start(SandboxConfig::default()).await.unwrap();
     sandbox.register_client(CLIENT_ID, CLIENT_SECRET, [REDIRECT_URI]);
     sandbox.seed_demo_user();
+    authorize(&sandbox, store, KEY).await;
+    sandbox
+}
+
+/// Has the sandbox's user authorize the app once more, saving the tokens
+/// under `key` in `store`.
+pub(crate) async fn authorize(sandbox: &Sandbox, store: std::sync::Arc<dyn TokenStore>, key: &str) {
     let oauth = OAuthClient::builder(CLIENT_ID, CLIENT_SECRET, REDIRECT_URI)
         .sandbox(sandbox.base_url().as_str())
         .shared_store(store)
@@ -31,8 +38,7 @@ pub(crate) async fn authorized(store: std::sync::Arc<dyn TokenStore>) -> Sandbox
         .unwrap();
     let (url, pending) = oauth.authorize_url::<Reader>().build().unwrap();
     let redirect = sandbox.consent(url.as_str()).unwrap().approve().unwrap();
-    oauth.exchange(pending.complete(redirect.as_str()).unwrap(), KEY).await.unwrap();
-    sandbox
+    oauth.exchange(pending.complete(redirect.as_str()).unwrap(), key).await.unwrap();
 }
 
 pub(crate) struct Worker {
@@ -45,22 +51,7 @@ impl Worker {
     /// Starts a worker with `tasks` concurrent calls per round and the
     /// store given by `store_env`.
     pub(crate) fn start(sandbox: &Sandbox, store_env: &[(&str, String)], tasks: usize) -> Worker {
-        let mut command = Command::new(env!("CARGO_BIN_EXE_shared-store-worker"));
-        command
-            .env("CB_SANDBOX_URL", sandbox.base_url().as_str())
-            .env("CB_CLIENT_ID", CLIENT_ID)
-            .env("CB_CLIENT_SECRET", CLIENT_SECRET)
-            .env("CB_REDIRECT_URI", REDIRECT_URI)
-            .env("CB_KEY", KEY)
-            .env("CB_TASKS", tasks.to_string())
-            .env_remove("CB_STORE_DIR")
-            .env_remove("CB_REDIS_URL")
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped());
-        for (name, value) in store_env {
-            command.env(name, value);
-        }
-        let mut child = command.spawn().unwrap();
+        let mut child = command(sandbox, store_env, tasks).spawn().unwrap();
         let stdin = child.stdin.take().unwrap();
         let lines = BufReader::new(child.stdout.take().unwrap()).lines();
         let mut worker = Worker { child, stdin, lines };
@@ -89,6 +80,28 @@ impl Drop for Worker {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// The command that starts a worker process with `tasks` concurrent calls
+/// per round and the store given by `store_env`, its stdin and stdout piped.
+pub(crate) fn command(sandbox: &Sandbox, store_env: &[(&str, String)], tasks: usize) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_shared-store-worker"));
+    command
+        .env("CB_SANDBOX_URL", sandbox.base_url().as_str())
+        .env("CB_CLIENT_ID", CLIENT_ID)
+        .env("CB_CLIENT_SECRET", CLIENT_SECRET)
+        .env("CB_REDIRECT_URI", REDIRECT_URI)
+        .env("CB_KEY", KEY)
+        .env("CB_TASKS", tasks.to_string())
+        .env_remove("CB_STORE_DIR")
+        .env_remove("CB_REDIS_URL")
+        .env_remove("CB_PER_REQUEST")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped());
+    for (name, value) in store_env {
+        command.env(name, value);
+    }
+    command
 }
 
 /// Runs `rounds` forced expiries: each advances the sandbox's clock past the

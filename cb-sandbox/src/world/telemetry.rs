@@ -16,6 +16,10 @@ pub struct Stats {
     pub revocations: u64,
     /// Two-factor challenges issued.
     pub two_factor_challenges: u64,
+    /// Token requests granted (a code or a refresh token spent) whose answer
+    /// a [`Fault::DropAfterProcessing`](crate::Fault::DropAfterProcessing)
+    /// dropped: tokens that Coinbase issued and no client can have read.
+    pub token_answers_dropped: u64,
 }
 
 /// One request the sandbox answered: what tests read through

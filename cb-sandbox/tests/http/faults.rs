@@ -60,7 +60,13 @@ async fn a_dropped_refresh_was_processed_and_its_token_is_spent() {
     .await;
     assert!(outcome.is_err(), "the client read an answer: {outcome:?}");
     assert_eq!(env.sandbox.stats().refreshes, 1);
+    assert_eq!(env.sandbox.stats().token_answers_dropped, 1);
     assert_eq!(env.sandbox.refresh_token_spent(&refresh), Some(true));
+    // A refused refresh whose answer is dropped issued nothing: not counted.
+    env.sandbox.inject_fault("POST", "/oauth2/token", Fault::DropAfterProcessing, Times::Next(1));
+    let dropped_refusal = env.http.post(env.url("/oauth2/token")).form(&form).send().await;
+    assert!(dropped_refusal.is_err() || dropped_refusal.unwrap().text().await.is_err());
+    assert_eq!(env.sandbox.stats().token_answers_dropped, 1);
     let (_, body) = env.refresh(&refresh).await;
     assert_eq!(body["error"], "invalid_grant");
 }

@@ -3,9 +3,11 @@
 //!
 //! Each record is a hash (`version`, `record`) under `{prefix}:{key}`.
 //! Saves are compare-and-swap in a server-side script, so two instances
-//! never both believe they saved. The refresh lock is a key set with `NX`
-//! and an expiry, holding a random owner token: only its owner releases it
-//! (again in a script), and a holder that dies lets it go when it expires.
+//! never both believe they saved. The refresh lock is a key with an expiry
+//! holding a random owner token, taken, renewed and released in scripts
+//! that check that token: only its owner extends or releases it, and a
+//! holder that dies lets it go when it expires. A command that meets a
+//! dropped connection runs once more on the new one.
 
 use std::fmt;
 use std::sync::Arc;
@@ -31,6 +33,21 @@ end
 local version = (tonumber(found) or 0) + 1
 redis.call('HSET', KEYS[1], 'version', version, 'record', ARGV[2])
 return {1, tostring(version)}
+";
+
+/// Takes the lock `KEYS[1]` for the owner token `ARGV[1]` for `ARGV[2]` ms
+/// unless another owner holds it; 1 when this owner holds it now. A repeat
+/// by the same owner (its first answer lost with a dropped connection)
+/// finds it held by itself and answers 1.
+const TAKE: &str = r"
+local held = redis.call('GET', KEYS[1])
+if held == ARGV[1] then
+  redis.call('PEXPIRE', KEYS[1], ARGV[2])
+  return 1
+end
+if held then return 0 end
+redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+return 1
 ";
 
 /// Extends the lock `KEYS[1]` to `ARGV[2]` ms if its owner token is
@@ -86,6 +103,7 @@ pub struct RedisStore {
     lock_expiry: Duration,
     lock_timeout: Duration,
     save: Arc<Script>,
+    take: Arc<Script>,
     renew: Arc<Script>,
     release: Arc<Script>,
 }
@@ -127,6 +145,27 @@ fn redis_error(error: redis::RedisError) -> StoreError {
     StoreError::Other(Box::new(error))
 }
 
+/// Runs a command, and once more if it found the connection dropped (a
+/// Redis restart, a failover, a network blip): the connection manager
+/// reconnects on such an error but hands the error to the command that met
+/// it, which would otherwise fail a request after the server is back.
+/// Every command here may be repeated: a load reads, a save is
+/// compare-and-swap (a repeat of one that landed answers a conflict, which
+/// the client reads back), a delete is idempotent, and the lock is taken
+/// under an owner token that a repeat recognizes.
+async fn reconnecting<T, F>(mut command: impl FnMut() -> F) -> Result<T, redis::RedisError>
+where
+    F: Future<Output = Result<T, redis::RedisError>>,
+{
+    match command().await {
+        Err(error) if error.is_connection_dropped() || error.is_unrecoverable_error() => {
+            tracing::debug!(target: "cb_client", "the Redis connection dropped; trying once more: {error}");
+            command().await
+        }
+        outcome => outcome,
+    }
+}
+
 impl RedisStoreBuilder {
     /// The prefix of every key this store writes; `cb_client:tokens` by
     /// default.
@@ -161,6 +200,7 @@ impl RedisStoreBuilder {
             lock_expiry: self.lock_expiry,
             lock_timeout: self.lock_timeout,
             save: Arc::new(Script::new(SAVE)),
+            take: Arc::new(Script::new(TAKE)),
             renew: Arc::new(Script::new(RENEW)),
             release: Arc::new(Script::new(RELEASE)),
         })
@@ -184,14 +224,14 @@ impl TokenStore for RedisStore {
     fn load<'a>(&'a self, key: &'a str) -> BoxFuture<'a, Result<Option<Stored>, StoreError>> {
         Box::pin(async move {
             let record_key = self.record_key(key)?;
-            let mut connection = self.connection.clone();
-            let (version, bytes): (Option<u64>, Option<Vec<u8>>) = redis::cmd("HMGET")
-                .arg(&record_key)
-                .arg("version")
-                .arg("record")
-                .query_async(&mut connection)
-                .await
-                .map_err(redis_error)?;
+            let (version, bytes): (Option<u64>, Option<Vec<u8>>) = reconnecting(|| {
+                let mut connection = self.connection.clone();
+                let command =
+                    redis::cmd("HMGET").arg(&record_key).arg("version").arg("record").clone();
+                async move { command.query_async(&mut connection).await }
+            })
+            .await
+            .map_err(redis_error)?;
             let corrupt = |detail: &str| StoreError::Corrupt {
                 key: key.to_owned(),
                 detail: detail.to_owned(),
@@ -217,16 +257,18 @@ impl TokenStore for RedisStore {
     ) -> BoxFuture<'a, Result<u64, StoreError>> {
         Box::pin(async move {
             let record_key = self.record_key(key)?;
-            let mut connection = self.connection.clone();
             let expected = expected_version.map(|v| v.to_string()).unwrap_or_default();
-            let (saved, version): (i64, String) = self
-                .save
-                .key(&record_key)
-                .arg(expected)
-                .arg(record.to_json().map_err(|error| StoreError::Other(Box::new(error)))?)
-                .invoke_async(&mut connection)
-                .await
-                .map_err(redis_error)?;
+            let json = record.to_json().map_err(|error| StoreError::Other(Box::new(error)))?;
+            let (saved, version): (i64, String) = reconnecting(|| {
+                let mut connection = self.connection.clone();
+                let (save, record_key, expected, json) =
+                    (&self.save, &record_key, &expected, &json);
+                async move {
+                    save.key(record_key).arg(expected).arg(json).invoke_async(&mut connection).await
+                }
+            })
+            .await
+            .map_err(redis_error)?;
             let version = (!version.is_empty())
                 .then(|| version.parse::<u64>())
                 .transpose()
@@ -244,8 +286,13 @@ impl TokenStore for RedisStore {
     fn delete<'a>(&'a self, key: &'a str) -> BoxFuture<'a, Result<(), StoreError>> {
         Box::pin(async move {
             let record_key = self.record_key(key)?;
-            let mut connection = self.connection.clone();
-            let _: i64 = connection.del(&record_key).await.map_err(redis_error)?;
+            let _: i64 = reconnecting(|| {
+                let mut connection = self.connection.clone();
+                let record_key = record_key.clone();
+                async move { connection.del(&record_key).await }
+            })
+            .await
+            .map_err(redis_error)?;
             Ok(())
         })
     }
@@ -262,17 +309,20 @@ impl TokenStore for RedisStore {
             let deadline = Instant::now() + self.lock_timeout;
             let expiry_ms = u64::try_from(self.lock_expiry.as_millis()).unwrap_or(u64::MAX);
             loop {
-                let mut connection = self.connection.clone();
-                let taken: Option<String> = redis::cmd("SET")
-                    .arg(&guard.lock_key)
-                    .arg(&guard.owner)
-                    .arg("NX")
-                    .arg("PX")
-                    .arg(expiry_ms)
-                    .query_async(&mut connection)
-                    .await
-                    .map_err(redis_error)?;
-                if taken.is_some() {
+                let taken: i64 = reconnecting(|| {
+                    let mut connection = self.connection.clone();
+                    let (take, guard) = (&self.take, &guard);
+                    async move {
+                        take.key(&guard.lock_key)
+                            .arg(&guard.owner)
+                            .arg(expiry_ms)
+                            .invoke_async(&mut connection)
+                            .await
+                    }
+                })
+                .await
+                .map_err(redis_error)?;
+                if taken == 1 {
                     let alive = Arc::new(AtomicBool::new(true));
                     guard.renewal = Some(tokio::spawn(renew(
                         self.clone(),
