@@ -8,6 +8,7 @@ use secrecy::SecretString;
 use url::Url;
 
 use crate::auth::store::TokenStore;
+use crate::auth::token_endpoint::RefreshEndpoint;
 
 /// Coinbase's login host: authorize, token and revoke endpoints.
 pub const COINBASE_LOGIN_BASE: &str = "https://login.coinbase.com/";
@@ -42,6 +43,9 @@ pub(crate) struct Config {
     pub(crate) api_base: Url,
     pub(crate) http: reqwest::Client,
     pub(crate) store: Arc<dyn TokenStore>,
+    /// Where refreshes post refresh tokens: Coinbase, except in the
+    /// session's unit tests.
+    pub(crate) refresh_endpoint: Arc<dyn RefreshEndpoint>,
     pub(crate) clock: Arc<dyn Clock>,
     pub(crate) refresh_margin: Duration,
     pub(crate) retry: RetryPolicy,

@@ -15,7 +15,7 @@ use crate::api::client::Client;
 use crate::api::models::auth::AuthInfo;
 use crate::api::transport::{self, ApiOutcome};
 use crate::auth::config::Config;
-use crate::auth::session::Session;
+use crate::auth::session::{Session, State};
 use crate::auth::store::error::StoreError;
 use crate::auth::store::{Stored, TokenStore};
 use crate::auth::token_endpoint::{self, TokenCallError};
@@ -231,22 +231,21 @@ impl OAuthClient {
     /// lost: the reason says which), [`Error::ScopesNotGranted`] when the
     /// stored grant is too small, and store errors.
     pub async fn restore<S: DeclaredScopes>(&self, key: &str) -> Result<Client<S>, Error> {
-        let stored = self
-            .config
-            .store
-            .load(key)
-            .await?
-            .ok_or_else(|| Error::reauthorize(ReauthorizationReason::NotStored))?;
-        if let Some(reason) = &stored.record.tombstone {
-            return Err(Error::reauthorize(reason.clone()));
-        }
-        let granted = stored.record.granted;
+        let loaded = self.config.store.load(key).await?;
+        // A pair this process refreshed but could not save yet is newer
+        // than what the store holds (the spent pair, or a tombstone another
+        // instance wrote after trying it): the session prefers it.
+        let session = self.session(key);
+        let granted = match session.adopt(loaded) {
+            State::Live(stored) => stored.record.granted,
+            State::Dirty { record, .. } => record.granted,
+            State::Ended(reason) => return Err(Error::reauthorize(reason)),
+            State::Gone => return Err(Error::reauthorize(ReauthorizationReason::NotStored)),
+        };
         let grant = Grant::<S>::check(granted).map_err(|error| Error::ScopesNotGranted {
             missing: error.missing(),
             granted: error.granted(),
         })?;
-        let session = self.session(key);
-        session.adopt(stored);
         Ok(Client::new(self.config.clone(), session, grant))
     }
 

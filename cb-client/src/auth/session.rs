@@ -23,6 +23,14 @@
 //! 5. **Ends are recorded:** a refresh that Coinbase refused, or whose
 //!    answer was lost, leaves a tombstone in the store, so every later use
 //!    fails at once with the real reason.
+//!
+//! The state is a small machine: [`State`] says what this process knows,
+//! [`Event`] every way that knowledge changes, and [`next`], a pure
+//! function, the one place where it does; [`Session::apply`] is its only
+//! caller. The token endpoint sits behind a seam
+//! ([`RefreshEndpoint`](crate::auth::token_endpoint::RefreshEndpoint)),
+//! so that the unit tests at the bottom of this file hold each rule above
+//! without a server.
 
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
@@ -32,7 +40,7 @@ use secrecy::{ExposeSecret as _, SecretString};
 use crate::auth::config::Config;
 use crate::auth::store::Stored;
 use crate::auth::store::error::StoreError;
-use crate::auth::token_endpoint::{self, TokenCallError, token_error};
+use crate::auth::token_endpoint::{TokenCallError, token_error};
 use crate::auth::tokens::{self, TokenRecord, fingerprint};
 use crate::error::{Error, ReauthorizationReason};
 
@@ -50,21 +58,84 @@ pub(crate) struct Session {
 pub(crate) enum State {
     /// Nothing: revoked here, or deleted from the store.
     Gone,
-    /// Tokens to use. `dirty` means the store holds an older record of the
-    /// same generation (at `stored.version`) whose refresh token is spent:
-    /// this record must be saved before it is used.
-    Live { stored: Stored, dirty: bool },
+    /// Tokens to use, as the store holds them at `stored.version`.
+    Live(Stored),
+    /// A refreshed pair that the store does not hold yet: it holds an older
+    /// record of the same authorization (at version `over`: the spent pair,
+    /// or a tombstone written by a process that tried it). This record is
+    /// newer than anything stored and is saved before anyone uses it.
+    Dirty { record: TokenRecord, over: u64 },
     /// The authorization ended, for this reason.
     Ended(ReauthorizationReason),
 }
 
-impl State {
-    /// The state a loaded record stands for.
-    fn of(stored: Stored) -> State {
-        match &stored.record.tombstone {
-            Some(reason) => State::Ended(reason.clone()),
-            None => State::Live { stored, dirty: false },
+/// Every way what this process knows of the authorization changes.
+pub(crate) enum Event {
+    /// An exchange saved a new authorization.
+    Exchanged(Stored),
+    /// The store was read: its record, or nothing.
+    Loaded(Option<Stored>),
+    /// Coinbase issued a new pair for the live record.
+    Refreshed(TokenRecord),
+    /// The dirty record's save landed, at this version.
+    Saved(u64),
+    /// The authorization ended, and why.
+    Ended(ReauthorizationReason),
+    /// It was revoked here.
+    Cleared,
+}
+
+/// The state after `event`: the whole of the rules by which this process
+/// adopts, keeps or drops what it knows.
+fn next(state: &State, event: Event) -> State {
+    match (state, event) {
+        (_, Event::Exchanged(stored)) => State::Live(stored),
+        (_, Event::Cleared | Event::Loaded(None)) => State::Gone,
+        (_, Event::Ended(reason)) => State::Ended(reason),
+        (State::Live(base), Event::Refreshed(record)) => {
+            State::Dirty { record, over: base.version }
         }
+        (State::Dirty { record, .. }, Event::Saved(version)) => {
+            State::Live(Stored { record: record.clone(), version })
+        }
+        // A refresh or a save that no longer applies changes nothing.
+        (state, Event::Refreshed(_) | Event::Saved(_)) => state.clone(),
+        (state, Event::Loaded(Some(loaded))) => match state {
+            State::Gone => live_or_ended(loaded),
+            // An ended authorization stays ended, unless the store holds a
+            // live one (a new exchange, or a dirty pair another process
+            // saved over the tombstone).
+            State::Ended(_) if loaded.record.tombstone.is_none() => State::Live(loaded),
+            State::Ended(_) => state.clone(),
+            State::Live(stored)
+                if stored.record.generation != loaded.record.generation
+                    || stored.version < loaded.version =>
+            {
+                live_or_ended(loaded)
+            }
+            State::Live(_) => state.clone(),
+            State::Dirty { record, .. } if record.generation != loaded.record.generation => {
+                // A new authorization replaced this one.
+                live_or_ended(loaded)
+            }
+            // An earlier save of this record did land.
+            State::Dirty { record, .. } if record.same_tokens(&loaded.record) => {
+                State::Live(loaded)
+            }
+            // The store holds the spent pair or a tombstone: this record
+            // is newer than both, and is saved over what is there now.
+            State::Dirty { record, .. } => {
+                State::Dirty { record: record.clone(), over: loaded.version }
+            }
+        },
+    }
+}
+
+/// The state a loaded record stands for.
+fn live_or_ended(stored: Stored) -> State {
+    match &stored.record.tombstone {
+        Some(reason) => State::Ended(reason.clone()),
+        None => State::Live(stored),
     }
 }
 
@@ -86,9 +157,12 @@ impl Session {
         &self.key
     }
 
-    fn with<T>(&self, f: impl FnOnce(&mut State) -> T) -> T {
+    /// The one way the state changes: by an event, through [`next`].
+    /// Returns the new state.
+    fn apply(&self, event: Event) -> State {
         let mut state = self.state.write().unwrap_or_else(|poisoned| poisoned.into_inner());
-        f(&mut state)
+        *state = next(&state, event);
+        state.clone()
     }
 
     /// Reads the state without excluding other readers: every request
@@ -99,59 +173,43 @@ impl Session {
     }
 
     fn state(&self) -> State {
-        self.with(|state| state.clone())
+        self.read(State::clone)
     }
 
     /// The record in use, if the authorization is live.
     pub(crate) fn record(&self) -> Option<TokenRecord> {
         self.read(|state| match state {
-            State::Live { stored, .. } => Some(stored.record.clone()),
-            _ => None,
+            State::Live(Stored { record, .. }) | State::Dirty { record, .. } => {
+                Some(record.clone())
+            }
+            State::Gone | State::Ended(_) => None,
         })
     }
 
     /// Sets the record just saved by an exchange.
     pub(crate) fn replace(&self, stored: Stored) {
-        self.with(|state| *state = State::Live { stored, dirty: false });
+        self.apply(Event::Exchanged(stored));
     }
 
-    /// Adopts a record loaded from the store, unless this process knows a
-    /// newer one of the same authorization. Returns whether it was adopted.
-    pub(crate) fn adopt(&self, loaded: Stored) -> bool {
-        self.with(|state| {
-            let newer = match state {
-                State::Live { stored, dirty } => {
-                    stored.record.generation != loaded.record.generation
-                        || (!*dirty && stored.version < loaded.version)
-                }
-                State::Gone => true,
-                // An ended authorization of the same generation stays ended.
-                State::Ended(_) => loaded.record.tombstone.is_none(),
-            };
-            if newer {
-                *state = State::of(loaded);
-            }
-            newer
-        })
+    /// Adopts what the store holds (a record, or nothing), unless this
+    /// process knows a newer record of the same authorization; returns what
+    /// it knows now.
+    pub(crate) fn adopt(&self, loaded: Option<Stored>) -> State {
+        self.apply(Event::Loaded(loaded))
     }
 
     /// Reads the store again and adopts a newer record there; returns the
     /// access token to use, if the authorization is live.
     pub(crate) async fn reload(&self, config: &Arc<Config>) -> Result<Option<SecretString>, Error> {
-        match config.store.load(&self.key).await? {
-            Some(loaded) => {
-                self.adopt(loaded);
-            }
-            None => self.clear(),
-        }
-        Ok(match self.state() {
-            State::Live { stored, dirty: false } => Some(stored.record.access_token),
+        let loaded = config.store.load(&self.key).await?;
+        Ok(match self.apply(Event::Loaded(loaded)) {
+            State::Live(stored) => Some(stored.record.access_token),
             _ => None,
         })
     }
 
     pub(crate) fn clear(&self) {
-        self.with(|state| *state = State::Gone);
+        self.apply(Event::Cleared);
     }
 
     /// An access token that is not about to expire, refreshing (or saving a
@@ -166,12 +224,10 @@ impl Session {
         let ready = self.read(|state| match state {
             State::Gone => Some(Err(Error::reauthorize(ReauthorizationReason::Revoked))),
             State::Ended(reason) => Some(Err(Error::reauthorize(reason.clone()))),
-            State::Live { stored, dirty: false }
-                if !stored.record.expires_within(config.refresh_margin, now) =>
-            {
+            State::Live(stored) if !stored.record.expires_within(config.refresh_margin, now) => {
                 Some(Ok(stored.record.access_token.clone()))
             }
-            State::Live { .. } => None,
+            State::Live(_) | State::Dirty { .. } => None,
         });
         match ready {
             Some(result) => result,
@@ -217,7 +273,7 @@ impl Session {
     }
 
     fn is_dirty(&self) -> bool {
-        self.read(|state| matches!(state, State::Live { dirty: true, .. }))
+        self.read(|state| matches!(state, State::Dirty { .. }))
     }
 
     /// Saves the dirty record in the background until a save lands (or,
@@ -258,13 +314,13 @@ impl Session {
         match self.state() {
             State::Gone => Err(Error::reauthorize(ReauthorizationReason::Revoked)),
             State::Ended(reason) => Err(Error::reauthorize(reason)),
-            State::Live { stored, dirty } => {
-                let record = stored.record;
+            State::Dirty { .. } => Ok(None),
+            State::Live(Stored { record, .. }) => {
                 let fresh = !record.expires_within(inner.refresh_margin, inner.clock.now());
                 let refused = refused.is_some_and(|refused| {
                     refused.expose_secret() == record.access_token.expose_secret()
                 });
-                Ok((fresh && !dirty && !refused).then_some(record.access_token))
+                Ok((fresh && !refused).then_some(record.access_token))
             }
         }
     }
@@ -283,7 +339,7 @@ impl Session {
             return Ok(token);
         }
         // `usable` answered: the authorization is live, and due a refresh.
-        let State::Live { stored: base, .. } = self.state() else {
+        let State::Live(base) = self.state() else {
             return Err(Error::reauthorize(ReauthorizationReason::Revoked));
         };
         let Some(refresh_token) = base.record.refresh_token.clone() else {
@@ -326,13 +382,8 @@ impl Session {
             ..base.record.clone()
         };
         // The new pair is authoritative from now on, saved or not.
-        self.with(|state| {
-            *state = State::Live {
-                stored: Stored { record: record.clone(), version: base.version },
-                dirty: true,
-            }
-        });
         let access = record.access_token.clone();
+        self.apply(Event::Refreshed(record));
         self.save_dirty(config).await?;
         tracing::info!(target: "cb_client", access = %fingerprint(&access), "refreshed and saved new tokens");
         Ok(access)
@@ -352,7 +403,7 @@ impl Session {
         }
         tracing::info!(target: "cb_client", "another instance refreshed first; adopting its tokens");
         let access = loaded.record.access_token.clone();
-        self.adopt(loaded);
+        self.adopt(Some(loaded));
         Some(access)
     }
 
@@ -360,34 +411,11 @@ impl Session {
     /// the refresh lock: adopts what another process saved, or a newer
     /// authorization, and saves a dirty record over the spent one.
     async fn reconcile(&self, config: &Arc<Config>, loaded: Option<Stored>) -> Result<(), Error> {
-        let Some(loaded) = loaded else {
+        match self.apply(Event::Loaded(loaded)) {
             // Deleted elsewhere: revoked, whatever this process remembers.
-            self.clear();
-            return Err(Error::reauthorize(ReauthorizationReason::Revoked));
-        };
-        match self.state() {
-            State::Live { stored, dirty: true }
-                if stored.record.generation == loaded.record.generation =>
-            {
-                if stored.record.same_tokens(&loaded.record) {
-                    // An earlier save of this record did land.
-                    self.with(|state| *state = State::Live { stored: loaded, dirty: false });
-                    return Ok(());
-                }
-                // The store holds the spent pair (or a tombstone written by
-                // a process that tried it): this record is newer than both.
-                self.with(|state| {
-                    *state = State::Live {
-                        stored: Stored { record: stored.record, version: loaded.version },
-                        dirty: true,
-                    }
-                });
-                self.save_dirty(config).await
-            }
-            _ => {
-                self.adopt(loaded);
-                Ok(())
-            }
+            State::Gone => Err(Error::reauthorize(ReauthorizationReason::Revoked)),
+            State::Dirty { .. } => self.save_dirty(config).await,
+            State::Live(_) | State::Ended(_) => Ok(()),
         }
     }
 
@@ -398,51 +426,27 @@ impl Session {
         let mut attempt = 0;
         loop {
             attempt += 1;
-            let State::Live { stored, dirty: true } = self.state() else { return Ok(()) };
-            let error = match store.save(&self.key, &stored.record, Some(stored.version)).await {
+            let State::Dirty { record, over } = self.state() else { return Ok(()) };
+            let error = match store.save(&self.key, &record, Some(over)).await {
                 Ok(version) => {
-                    self.with(|state| {
-                        *state = State::Live {
-                            stored: Stored { record: stored.record, version },
-                            dirty: false,
-                        }
-                    });
+                    self.apply(Event::Saved(version));
                     return Ok(());
                 }
                 Err(StoreError::Conflict { .. }) => {
                     // Someone wrote in between, or a cancelled save landed:
                     // look again at what is stored.
                     match store.load(&self.key).await {
-                        Ok(Some(loaded))
-                            if loaded.record.generation == stored.record.generation =>
-                        {
-                            let clean = stored.record.same_tokens(&loaded.record);
-                            self.with(|state| {
-                                *state = State::Live {
-                                    stored: Stored {
-                                        record: stored.record.clone(),
-                                        version: loaded.version,
-                                    },
-                                    dirty: !clean,
-                                }
-                            });
-                            if clean {
-                                return Ok(());
+                        Ok(loaded) => match self.apply(Event::Loaded(loaded)) {
+                            State::Dirty { over: found, .. } => {
+                                StoreError::Conflict { expected: Some(over), found: Some(found) }
                             }
-                            StoreError::Conflict {
-                                expected: Some(stored.version),
-                                found: Some(loaded.version),
+                            State::Gone => {
+                                return Err(Error::reauthorize(ReauthorizationReason::Revoked));
                             }
-                        }
-                        Ok(Some(loaded)) => {
-                            // A new authorization replaced this one.
-                            self.adopt(loaded);
-                            return Ok(());
-                        }
-                        Ok(None) => {
-                            self.clear();
-                            return Err(Error::reauthorize(ReauthorizationReason::Revoked));
-                        }
+                            // Saved after all, or replaced by a new
+                            // authorization.
+                            State::Live(_) | State::Ended(_) => return Ok(()),
+                        },
                         Err(error) => error,
                     }
                 }
@@ -473,7 +477,7 @@ impl Session {
             // refused the same way and tries again to record it.
             tracing::warn!(target: "cb_client", "the end of an authorization could not be recorded: {error}");
         }
-        self.with(|state| *state = State::Ended(reason.clone()));
+        self.apply(Event::Ended(reason.clone()));
         Error::reauthorize(reason)
     }
 }
@@ -486,12 +490,11 @@ async fn exchange_refresh_token(
     refresh_token: &SecretString,
 ) -> Result<tokens::TokenResponse, Error> {
     let inner = config;
-    let form = [("grant_type", "refresh_token"), ("refresh_token", refresh_token.expose_secret())];
     let mut maybe_processed = false;
     let mut attempt = 0;
     loop {
         attempt += 1;
-        let outcome = token_endpoint::post_token(inner, "refresh_token", attempt, &form).await;
+        let outcome = inner.refresh_endpoint.post_refresh(inner, refresh_token, attempt).await;
         let retryable = match outcome {
             Ok(token) => return Ok(token),
             Err(TokenCallError::Rejected { error, description, .. })
@@ -522,5 +525,410 @@ async fn exchange_refresh_token(
         }
         tracing::warn!(target: "cb_client", attempt, "refresh failed ({retryable:?}); retrying");
         tokio::time::sleep(inner.retry.delay(attempt)).await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::VecDeque;
+    use std::sync::Mutex;
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::time::SystemTime;
+
+    use cb_scopes::ScopeSet;
+
+    use super::*;
+    use crate::auth::oauth_client::OAuthClient;
+    use crate::auth::store::memory::MemoryStore;
+    use crate::auth::store::{BoxFuture, RefreshLock, TokenStore};
+    use crate::auth::token_endpoint::RefreshEndpoint;
+    use crate::auth::tokens::TokenResponse;
+    use crate::{RetryPolicy, StoreError};
+
+    const KEY: &str = "user-1";
+
+    /// A token endpoint that answers from a script (a fresh pair when the
+    /// script is empty), records the refresh tokens posted to it, and can
+    /// hold its answers until released.
+    #[derive(Default)]
+    struct ScriptedEndpoint {
+        script: Mutex<VecDeque<Result<(), TokenCallError>>>,
+        posted: Mutex<Vec<String>>,
+        gate: Option<tokio::sync::Semaphore>,
+    }
+
+    impl ScriptedEndpoint {
+        fn gated() -> Self {
+            ScriptedEndpoint { gate: Some(tokio::sync::Semaphore::new(0)), ..Self::default() }
+        }
+
+        fn then(self, answer: Result<(), TokenCallError>) -> Self {
+            self.script.lock().unwrap().push_back(answer);
+            self
+        }
+
+        fn posted(&self) -> Vec<String> {
+            self.posted.lock().unwrap().clone()
+        }
+    }
+
+    impl RefreshEndpoint for ScriptedEndpoint {
+        fn post_refresh<'a>(
+            &'a self,
+            _config: &'a Config,
+            refresh_token: &'a SecretString,
+            _attempt: u32,
+        ) -> BoxFuture<'a, Result<TokenResponse, TokenCallError>> {
+            Box::pin(async move {
+                let n = {
+                    let mut posted = self.posted.lock().unwrap();
+                    posted.push(refresh_token.expose_secret().to_owned());
+                    posted.len()
+                };
+                if let Some(gate) = &self.gate {
+                    gate.acquire().await.unwrap().forget();
+                }
+                self.script.lock().unwrap().pop_front().unwrap_or(Ok(()))?;
+                Ok(TokenResponse {
+                    access_token: format!("access-{n}"),
+                    token_type: Some("bearer".into()),
+                    expires_in: Some(Duration::from_secs(7200)),
+                    refresh_token: Some(format!("refresh-{n}")),
+                    scope: None,
+                })
+            })
+        }
+    }
+
+    /// A memory store whose saves fail while `failing` is set.
+    #[derive(Default)]
+    struct FlakyStore {
+        inner: MemoryStore,
+        failing: AtomicBool,
+    }
+
+    impl TokenStore for FlakyStore {
+        fn load<'a>(&'a self, key: &'a str) -> BoxFuture<'a, Result<Option<Stored>, StoreError>> {
+            self.inner.load(key)
+        }
+
+        fn save<'a>(
+            &'a self,
+            key: &'a str,
+            record: &'a TokenRecord,
+            expected: Option<u64>,
+        ) -> BoxFuture<'a, Result<u64, StoreError>> {
+            if self.failing.load(Ordering::SeqCst) {
+                return Box::pin(async { Err(StoreError::Other("the store is away".into())) });
+            }
+            self.inner.save(key, record, expected)
+        }
+
+        fn delete<'a>(&'a self, key: &'a str) -> BoxFuture<'a, Result<(), StoreError>> {
+            self.inner.delete(key)
+        }
+
+        fn lock_refresh<'a>(
+            &'a self,
+            key: &'a str,
+        ) -> BoxFuture<'a, Result<RefreshLock, StoreError>> {
+            self.inner.lock_refresh(key)
+        }
+    }
+
+    /// A configuration with `endpoint` as its token endpoint and `store`.
+    fn config(endpoint: &Arc<ScriptedEndpoint>, store: &Arc<FlakyStore>) -> Arc<Config> {
+        let oauth = OAuthClient::builder("id", "secret", "http://127.0.0.1:9/callback")
+            .shared_store(store.clone())
+            .retry_policy(RetryPolicy::default().base_delay(Duration::from_millis(1)).jitter(false))
+            .build()
+            .unwrap();
+        let OAuthClient { config, .. } = oauth;
+        let mut config = Arc::into_inner(config).expect("no other owner yet");
+        config.refresh_endpoint = endpoint.clone();
+        Arc::new(config)
+    }
+
+    fn record(access: &str, refresh: &str, generation: u64, expired: bool) -> TokenRecord {
+        let expires_at = if expired {
+            SystemTime::now() - Duration::from_secs(60)
+        } else {
+            SystemTime::now() + Duration::from_secs(3600)
+        };
+        let mut record = TokenRecord::new(
+            SecretString::from(access.to_owned()),
+            Some(SecretString::from(refresh.to_owned())),
+            expires_at,
+            ScopeSet::empty(),
+        );
+        record.generation = generation;
+        record
+    }
+
+    /// A session that knows the expired pair `access-0`/`refresh-0`, as the
+    /// store holds it.
+    async fn expired_session(store: &FlakyStore) -> Arc<Session> {
+        let record = record("access-0", "refresh-0", 1, true);
+        let version = store.save(KEY, &record, None).await.unwrap();
+        let session = Arc::new(Session::new(KEY));
+        session.adopt(Some(Stored { record, version }));
+        session
+    }
+
+    async fn stored_access(store: &FlakyStore) -> String {
+        let stored = store.load(KEY).await.unwrap().expect("a record");
+        stored.record.access_token.expose_secret().to_owned()
+    }
+
+    // Rule 1: single flight.
+    #[tokio::test]
+    async fn many_callers_share_one_refresh() {
+        let (endpoint, store) = (Arc::new(ScriptedEndpoint::default()), Arc::default());
+        let config = config(&endpoint, &store);
+        let session = expired_session(&store).await;
+        let callers: Vec<_> = (0..16)
+            .map(|_| {
+                let (session, config) = (session.clone(), config.clone());
+                tokio::spawn(async move { session.token(&config).await })
+            })
+            .collect();
+        for caller in callers {
+            assert_eq!(caller.await.unwrap().unwrap().expose_secret(), "access-1");
+        }
+        assert_eq!(endpoint.posted(), ["refresh-0"]);
+    }
+
+    // Rule 2: owned by the session, not by a caller.
+    #[tokio::test]
+    async fn a_dropped_caller_does_not_stop_the_refresh() {
+        let (endpoint, store) = (Arc::new(ScriptedEndpoint::gated()), Arc::default());
+        let config = config(&endpoint, &store);
+        let session = expired_session(&store).await;
+        let caller = tokio::spawn({
+            let (session, config) = (session.clone(), config.clone());
+            async move { session.token(&config).await }
+        });
+        while endpoint.posted().is_empty() {
+            tokio::task::yield_now().await;
+        }
+        // The token request is on its way; the caller goes away.
+        caller.abort();
+        assert!(caller.await.unwrap_err().is_cancelled());
+        endpoint.gate.as_ref().unwrap().add_permits(1);
+        config.background.close();
+        config.background.wait().await;
+        assert_eq!(stored_access(&store).await, "access-1");
+        assert_eq!(session.token(&config).await.unwrap().expose_secret(), "access-1");
+        assert_eq!(endpoint.posted(), ["refresh-0"]);
+    }
+
+    // Rule 3: across processes, a pair another process saved is adopted.
+    #[tokio::test]
+    async fn a_pair_another_process_saved_is_adopted_without_a_refresh() {
+        let (endpoint, store) = (Arc::new(ScriptedEndpoint::default()), Arc::default());
+        let config = config(&endpoint, &store);
+        let here = expired_session(&store).await;
+        let there = Arc::new(Session::new(KEY));
+        there.adopt(store.load(KEY).await.unwrap());
+        assert_eq!(there.token(&config).await.unwrap().expose_secret(), "access-1");
+        // This process still knows the spent pair; it refreshes, finds the
+        // other's pair under the lock, and posts nothing.
+        assert_eq!(here.token(&config).await.unwrap().expose_secret(), "access-1");
+        assert_eq!(endpoint.posted(), ["refresh-0"]);
+    }
+
+    // Rule 3: a newer authorization (another generation) is adopted.
+    #[tokio::test]
+    async fn a_newer_authorization_in_the_store_is_adopted() {
+        let (endpoint, store) = (Arc::new(ScriptedEndpoint::default()), Arc::default());
+        let config = config(&endpoint, &store);
+        let session = expired_session(&store).await;
+        let version = store.load(KEY).await.unwrap().unwrap().version;
+        store
+            .save(KEY, &record("access-new", "refresh-new", 2, false), Some(version))
+            .await
+            .unwrap();
+        assert_eq!(session.token(&config).await.unwrap().expose_secret(), "access-new");
+        assert!(endpoint.posted().is_empty());
+    }
+
+    // Rule 4: saved before used; a dirty pair is used by no one and never
+    // lets the spent token be posted again.
+    #[tokio::test]
+    async fn a_pair_whose_save_failed_is_saved_before_anyone_uses_it() {
+        let (endpoint, store) =
+            (Arc::new(ScriptedEndpoint::default()), Arc::<FlakyStore>::default());
+        let config = config(&endpoint, &store);
+        let session = expired_session(&store).await;
+        store.failing.store(true, Ordering::SeqCst);
+        for _ in 0..2 {
+            assert!(matches!(session.token(&config).await, Err(Error::Store(_))));
+            assert!(session.is_dirty());
+        }
+        assert_eq!(stored_access(&store).await, "access-0");
+        store.failing.store(false, Ordering::SeqCst);
+        assert_eq!(session.token(&config).await.unwrap().expose_secret(), "access-1");
+        assert_eq!(stored_access(&store).await, "access-1");
+        assert_eq!(endpoint.posted(), ["refresh-0"], "the spent token was posted once");
+    }
+
+    // Rule 4: the client, not the request, owns a dirty pair.
+    #[tokio::test]
+    async fn a_dirty_pair_is_saved_in_the_background_once_the_store_is_back() {
+        let (endpoint, store) =
+            (Arc::new(ScriptedEndpoint::default()), Arc::<FlakyStore>::default());
+        let config = config(&endpoint, &store);
+        let session = expired_session(&store).await;
+        store.failing.store(true, Ordering::SeqCst);
+        assert!(session.token(&config).await.is_err());
+        // The request ends; only the client's background task holds it.
+        drop(session);
+        store.failing.store(false, Ordering::SeqCst);
+        tokio::time::timeout(Duration::from_secs(10), async {
+            while stored_access(&store).await != "access-1" {
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+        })
+        .await
+        .expect("the background save landed");
+    }
+
+    // Rule 5: a refused refresh leaves a tombstone.
+    #[tokio::test]
+    async fn a_refused_refresh_is_recorded_in_the_store() {
+        let refused = TokenCallError::Rejected {
+            status: 400,
+            error: "invalid_grant".into(),
+            description: Some("revoked".into()),
+        };
+        let endpoint = Arc::new(ScriptedEndpoint::default().then(Err(refused)));
+        let store = Arc::default();
+        let config = config(&endpoint, &store);
+        let session = expired_session(&store).await;
+        let expected =
+            ReauthorizationReason::RefreshRejected { description: Some("revoked".into()) };
+        let error = session.token(&config).await.unwrap_err();
+        assert!(matches!(&error, Error::ReauthorizationRequired { reason } if *reason == expected));
+        let stored = store.load(KEY).await.unwrap().unwrap();
+        assert_eq!(stored.record.tombstone, Some(expected.clone()));
+        // Every later use fails at once, without a request.
+        let other = Arc::new(Session::new(KEY));
+        assert!(matches!(other.adopt(Some(stored)), State::Ended(reason) if reason == expected));
+        assert!(session.token(&config).await.is_err());
+        assert_eq!(endpoint.posted(), ["refresh-0"]);
+    }
+
+    // Rule 5: a lost answer whose retry is refused is recorded as lost.
+    #[tokio::test]
+    async fn a_lost_answer_then_a_refusal_is_recorded_as_lost() {
+        let refused = TokenCallError::Rejected {
+            status: 400,
+            error: "invalid_grant".into(),
+            description: None,
+        };
+        let endpoint = Arc::new(
+            ScriptedEndpoint::default()
+                .then(Err(TokenCallError::Lost("no answer arrived".into(), None)))
+                .then(Err(refused)),
+        );
+        let store = Arc::default();
+        let config = config(&endpoint, &store);
+        let session = expired_session(&store).await;
+        let error = session.token(&config).await.unwrap_err();
+        let lost = ReauthorizationReason::RefreshResponseLost;
+        assert!(matches!(&error, Error::ReauthorizationRequired { reason } if *reason == lost));
+        let stored = store.load(KEY).await.unwrap().unwrap();
+        assert_eq!(stored.record.tombstone, Some(lost));
+        assert_eq!(endpoint.posted(), ["refresh-0", "refresh-0"]);
+    }
+
+    fn stored(access: &str, generation: u64, version: u64) -> Stored {
+        Stored { record: record(access, &format!("{access}-refresh"), generation, false), version }
+    }
+
+    fn access_of(state: &State) -> Option<(&str, Option<u64>, bool)> {
+        match state {
+            State::Live(stored) => {
+                Some((stored.record.access_token.expose_secret(), Some(stored.version), false))
+            }
+            State::Dirty { record, over } => {
+                Some((record.access_token.expose_secret(), Some(*over), true))
+            }
+            State::Gone | State::Ended(_) => None,
+        }
+    }
+
+    #[test]
+    fn a_refresh_makes_the_live_record_dirty_and_its_save_makes_it_live() {
+        let live = State::Live(stored("a0", 1, 4));
+        let dirty = next(&live, Event::Refreshed(stored("a1", 1, 0).record));
+        assert_eq!(access_of(&dirty), Some(("a1", Some(4), true)));
+        let saved = next(&dirty, Event::Saved(5));
+        assert_eq!(access_of(&saved), Some(("a1", Some(5), false)));
+        // A save or a refresh that no longer applies changes nothing.
+        assert_eq!(access_of(&next(&saved, Event::Saved(9))), Some(("a1", Some(5), false)));
+        assert!(matches!(
+            next(&State::Gone, Event::Refreshed(stored("a2", 1, 0).record)),
+            State::Gone
+        ));
+    }
+
+    #[test]
+    fn a_dirty_record_outranks_the_spent_pair_and_a_tombstone() {
+        let dirty = State::Dirty { record: stored("a1", 1, 0).record, over: 4 };
+        // The spent pair, still stored (or stored again).
+        let state = next(&dirty, Event::Loaded(Some(stored("a0", 1, 4))));
+        assert_eq!(access_of(&state), Some(("a1", Some(4), true)));
+        // A tombstone another process wrote after trying the spent pair.
+        let mut tombstone = stored("a0", 1, 5);
+        tombstone.record.tombstone =
+            Some(ReauthorizationReason::RefreshRejected { description: None });
+        let state = next(&dirty, Event::Loaded(Some(tombstone)));
+        assert_eq!(access_of(&state), Some(("a1", Some(5), true)), "saved over the tombstone");
+        // Its own save, found landed.
+        let state = next(&dirty, Event::Loaded(Some(Stored { version: 5, ..stored("a1", 1, 0) })));
+        assert_eq!(access_of(&state), Some(("a1", Some(5), false)));
+        // A new authorization replaces it.
+        let state = next(&dirty, Event::Loaded(Some(stored("b0", 2, 6))));
+        assert_eq!(access_of(&state), Some(("b0", Some(6), false)));
+        // A deletion is a revocation.
+        assert!(matches!(next(&dirty, Event::Loaded(None)), State::Gone));
+    }
+
+    #[test]
+    fn a_live_record_gives_way_only_to_a_newer_version_or_authorization() {
+        let live = State::Live(stored("a1", 1, 5));
+        for older in [stored("a0", 1, 4), stored("a1", 1, 5)] {
+            assert_eq!(
+                access_of(&next(&live, Event::Loaded(Some(older)))),
+                Some(("a1", Some(5), false))
+            );
+        }
+        let newer = next(&live, Event::Loaded(Some(stored("a2", 1, 6))));
+        assert_eq!(access_of(&newer), Some(("a2", Some(6), false)));
+        let other = next(&live, Event::Loaded(Some(stored("b0", 2, 1))));
+        assert_eq!(access_of(&other), Some(("b0", Some(1), false)));
+        let mut ended = stored("a1", 1, 6);
+        ended.record.tombstone = Some(ReauthorizationReason::RefreshResponseLost);
+        assert!(matches!(
+            next(&live, Event::Loaded(Some(ended))),
+            State::Ended(ReauthorizationReason::RefreshResponseLost)
+        ));
+    }
+
+    #[test]
+    fn an_ended_authorization_comes_back_only_for_a_live_record() {
+        let ended = State::Ended(ReauthorizationReason::RefreshResponseLost);
+        let mut tombstone = stored("a0", 1, 4);
+        tombstone.record.tombstone = Some(ReauthorizationReason::Revoked);
+        assert!(matches!(
+            next(&ended, Event::Loaded(Some(tombstone))),
+            State::Ended(ReauthorizationReason::RefreshResponseLost)
+        ));
+        let back = next(&ended, Event::Loaded(Some(stored("a1", 1, 5))));
+        assert_eq!(access_of(&back), Some(("a1", Some(5), false)));
+        let exchanged = next(&ended, Event::Exchanged(stored("b0", 2, 1)));
+        assert_eq!(access_of(&exchanged), Some(("b0", Some(1), false)));
+        assert!(matches!(next(&exchanged, Event::Cleared), State::Gone));
     }
 }

@@ -95,7 +95,7 @@ impl Dice {
 /// A [`MemoryStore`] whose saves fail on demand: always while `failing`, or
 /// at random with a given rate. It counts the failures it injected.
 pub(crate) struct FlakyStore {
-    inner: MemoryStore,
+    inner: Arc<MemoryStore>,
     failing: AtomicBool,
     rate_per_mille: AtomicU64,
     dice: Dice,
@@ -105,7 +105,7 @@ pub(crate) struct FlakyStore {
 impl FlakyStore {
     pub(crate) fn new(seed: u64) -> FlakyStore {
         FlakyStore {
-            inner: MemoryStore::new(),
+            inner: Arc::new(MemoryStore::new()),
             failing: AtomicBool::new(false),
             rate_per_mille: AtomicU64::new(0),
             dice: Dice::new(seed),
@@ -115,6 +115,12 @@ impl FlakyStore {
 
     pub(crate) fn set_failing(&self, failing: bool) {
         self.failing.store(failing, Ordering::SeqCst);
+    }
+
+    /// The same records, as an instance sees them whose saves never fail:
+    /// one on the right side of a partition.
+    pub(crate) fn reachable(&self) -> Arc<dyn TokenStore> {
+        self.inner.clone()
     }
 
     pub(crate) fn set_failure_rate(&self, per_mille: u64) {

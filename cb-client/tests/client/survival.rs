@@ -134,6 +134,42 @@ async fn a_restore_during_the_outage_finds_the_unsaved_pair_not_the_spent_one() 
 }
 
 #[tokio::test]
+async fn a_restore_prefers_the_unsaved_pair_to_a_tombstone_another_instance_wrote() {
+    let env = Env::new().await;
+    let store = Arc::new(FlakyStore::new(5));
+    let oauth = on_sandbox_clock(&env).shared_store(store.clone()).build().unwrap();
+    env.connect::<Reader>(&oauth, "user-1", None).await.unwrap();
+    // This instance cannot write to the store: its refresh stays unsaved.
+    store.set_failing(true);
+    env.sandbox.advance(HOUR);
+    {
+        let client = oauth.restore::<Reader>("user-1").await.unwrap();
+        assert!(matches!(client.auth_info().await, Err(Error::Store(_))));
+    }
+    // Another instance, which reaches the store, tries the spent pair:
+    // Coinbase refuses it, and that instance records the end.
+    let other = on_sandbox_clock(&env).shared_store(store.reachable()).build().unwrap();
+    let refused = other.restore::<Reader>("user-1").await.unwrap().auth_info().await;
+    assert!(
+        matches!(
+            refused,
+            Err(Error::ReauthorizationRequired {
+                reason: ReauthorizationReason::RefreshRejected { .. }
+            })
+        ),
+        "{refused:?}"
+    );
+    // This instance's next request finds its pair, not the tombstone, and
+    // once it can write again saves the pair over the tombstone.
+    let client = oauth.restore::<Reader>("user-1").await.expect("the unsaved pair");
+    store.set_failing(false);
+    client.auth_info().await.unwrap();
+    other.restore::<Reader>("user-1").await.unwrap().auth_info().await.unwrap();
+    let stats = env.sandbox.stats();
+    assert_eq!((stats.refreshes, stats.invalid_grants), (1, 1));
+}
+
+#[tokio::test]
 async fn an_instance_adopts_a_key_that_another_instance_revoked_and_authorized_again() {
     let env = Env::new().await;
     let store: Arc<dyn TokenStore> = Arc::new(MemoryStore::new());
