@@ -57,10 +57,13 @@ pub async fn start(sandbox: &Sandbox) -> Result<WebApp, Box<dyn std::error::Erro
         .build()?;
 
     // Served over plain http on loopback here; a deployed app keeps the
-    // cookie `Secure` and its key in its secret manager.
-    let users = SignedCookieUser::new(Key::generate()).insecure_for_loopback();
-    let connect =
-        CoinbaseConnect::<Dashboard>::new(oauth.clone(), users).after_connect("/accounts");
+    // cookies `Secure` and the key in its secret manager, the same for
+    // every instance, so that any instance finishes any sign-in.
+    let key = Key::generate();
+    let users = SignedCookieUser::new(key.clone()).insecure_for_loopback();
+    let connect = CoinbaseConnect::<Dashboard>::new(oauth.clone(), users)
+        .cookie_key(key)
+        .after_connect("/accounts");
     let app = Router::new()
         .route("/", get(home))
         .route("/accounts", get(accounts))

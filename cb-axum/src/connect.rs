@@ -13,19 +13,20 @@ use axum::extract::Request;
 use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use cb_client::cb_scopes::{CallbackError, DeclaredScopes, ScopeSet};
+use axum_extra::extract::cookie::{Cookie, Key, PrivateCookieJar, SameSite};
+use cb_client::cb_scopes::{CallbackError, DeclaredScopes, PendingAuthorization, ScopeSet};
 use cb_client::{Error, OAuthClient};
 use futures_util::future::BoxFuture;
+use serde::{Deserialize, Serialize};
 
 use crate::outcome::ConnectOutcome;
 use crate::pages;
 use crate::user::UserKey;
 
-/// The cookie that binds a sign-in in progress to the browser that started
-/// it.
+/// The cookie that holds a sign-in in progress, sealed, in the browser that
+/// started it; with the `__Host-` prefix whenever cookies are `Secure`.
 const SIGN_IN_COOKIE: &str = "cb_connect";
-/// The most sign-ins in progress kept at once; the oldest go first.
-const MAX_PENDING: usize = 10_000;
+const SIGN_IN_COOKIE_HOST: &str = "__Host-cb_connect";
 
 /// What the extractor does when a request has no usable authorization.
 #[derive(Clone)]
@@ -56,17 +57,25 @@ pub enum RejectionReason {
     },
 }
 
-/// Finishes a sign-in from the callback's query, under a store key: `Ok`
-/// when the user is connected.
-type Completion = Box<
-    dyn FnOnce(String, OAuthClient, String) -> BoxFuture<'static, Result<(), ConnectOutcome>>
-        + Send,
->;
+/// Finishes a sign-in of one set: from the sealed pending authorization,
+/// the callback's query, the client and the store key. `Ok` when the user
+/// is connected.
+type Completer = fn(
+    serde_json::Value,
+    String,
+    OAuthClient,
+    String,
+) -> BoxFuture<'static, Result<(), ConnectOutcome>>;
 
-/// A sign-in in progress: when it began, and how to finish it for its set.
-struct Pending {
-    created_at: SystemTime,
-    complete: Completion,
+/// A sign-in in progress, as its cookie holds it (encrypted and
+/// authenticated with the app's cookie key): the connect route it began at
+/// (which names its set), when it began by the app's clock, and the pending
+/// authorization (state, PKCE verifier, redirect URI, scopes).
+#[derive(Serialize, Deserialize)]
+struct SealedSignIn {
+    route: String,
+    started_unix: u64,
+    pending: serde_json::Value,
 }
 
 pub(crate) struct Shared {
@@ -79,9 +88,12 @@ pub(crate) struct Shared {
     pending_lifetime: Duration,
     clock: Arc<dyn Fn() -> SystemTime + Send + Sync>,
     secure_cookies: bool,
-    pending: Mutex<HashMap<String, Pending>>,
+    /// Seals sign-ins in progress into their cookie.
+    cookie_key: Key,
     /// The connect route of each set, by the set's type.
     connect_paths: Mutex<HashMap<TypeId, String>>,
+    /// How to finish a sign-in begun at each connect route.
+    completers: Mutex<HashMap<String, Completer>>,
     pub(crate) rejection: Rejection,
     outcome_page: Arc<dyn Fn(&ConnectOutcome) -> Response + Send + Sync>,
 }
@@ -91,19 +103,58 @@ impl Shared {
         lock(&self.connect_paths).get(&set).cloned()
     }
 
-    fn cookie(&self, value: &str, max_age: Duration) -> HeaderValue {
+    /// The sign-in cookie's name: `__Host-` prefixed when cookies are
+    /// `Secure`, so that no other host (a sibling subdomain) can set it.
+    fn sign_in_cookie(&self) -> &'static str {
+        if self.secure_cookies { SIGN_IN_COOKIE_HOST } else { SIGN_IN_COOKIE }
+    }
+
+    /// The `Set-Cookie` that seals `sign_in` into this browser.
+    fn seal(&self, sign_in: &SealedSignIn) -> Option<HeaderValue> {
+        let value = serde_json::to_string(sign_in).ok()?;
+        let cookie = Cookie::build((self.sign_in_cookie(), value))
+            .path(self.sign_in_cookie_path())
+            .max_age(self.pending_lifetime.try_into().ok()?)
+            .http_only(true)
+            .same_site(SameSite::Lax)
+            .secure(self.secure_cookies);
+        let jar = PrivateCookieJar::new(self.cookie_key.clone()).add(cookie);
+        let mut response = (jar, ()).into_response();
+        response.headers_mut().remove(header::SET_COOKIE)
+    }
+
+    /// The sign-in this browser's cookie seals, if it holds one that this
+    /// app's key opens.
+    fn unseal(&self, headers: &HeaderMap) -> Option<SealedSignIn> {
+        let jar = PrivateCookieJar::from_headers(headers, self.cookie_key.clone());
+        let cookie = jar.get(self.sign_in_cookie())?;
+        serde_json::from_str(cookie.value()).ok()
+    }
+
+    /// The `Set-Cookie` that removes the sign-in cookie.
+    fn forget_sign_in(&self) -> HeaderValue {
         let secure = if self.secure_cookies { "; Secure" } else { "" };
         let cookie = format!(
-            "{SIGN_IN_COOKIE}={value}; Path={}; Max-Age={}; HttpOnly; SameSite=Lax{secure}",
-            self.callback_path,
-            max_age.as_secs()
+            "{}=; Path={}; Max-Age=0; HttpOnly; SameSite=Lax{secure}",
+            self.sign_in_cookie(),
+            self.sign_in_cookie_path(),
         );
-        // Only ASCII goes in: a hex id, a path checked at construction.
+        // Only ASCII goes in: a constant name, a path checked at construction.
         HeaderValue::from_str(&cookie).unwrap_or_else(|_| HeaderValue::from_static(""))
     }
 
-    fn expired(&self, created_at: SystemTime) -> bool {
-        (self.clock)().duration_since(created_at).is_ok_and(|age| age > self.pending_lifetime)
+    /// A `__Host-` cookie must have the path `/`; otherwise the cookie is
+    /// sent to the callback only.
+    fn sign_in_cookie_path(&self) -> String {
+        if self.secure_cookies { "/".to_owned() } else { self.callback_path.clone() }
+    }
+
+    fn now_unix(&self) -> u64 {
+        (self.clock)().duration_since(SystemTime::UNIX_EPOCH).map_or(0, |since| since.as_secs())
+    }
+
+    fn expired(&self, started_unix: u64) -> bool {
+        self.now_unix().saturating_sub(started_unix) > self.pending_lifetime.as_secs()
     }
 }
 
@@ -116,10 +167,12 @@ fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 /// with [`also`](Self::also)), and the layer that lets handlers extract a
 /// [`Coinbase<S>`](crate::Coinbase).
 ///
-/// - **`GET /connect`** keeps the sign-in server-side under a random id that
-///   only this browser holds, in an `HttpOnly`, `SameSite=Lax` cookie
-///   (`Secure` unless the redirect URI is plain http on loopback), and
-///   redirects to Coinbase's consent page, send-limit meta included.
+/// - **`GET /connect`** seals the sign-in (state, PKCE verifier, set,
+///   start time) into an encrypted `HttpOnly`, `SameSite=Lax` cookie with
+///   the [`cookie_key`](Self::cookie_key): `__Host-cb_connect`, `Secure`,
+///   unless the redirect URI is plain http on loopback (then `cb_connect`,
+///   which other hosts of the cookie domain could set). It then redirects
+///   to Coinbase's consent page, send-limit meta included.
 /// - **The callback** (the path of the OAuth client's redirect URI) finishes
 ///   only the sign-in of that same cookie, within its lifetime: a callback
 ///   URL sent to another browser exchanges nothing. A partial grant is
@@ -138,7 +191,8 @@ type ConnectRoute = fn(&str, Arc<Shared>) -> Router;
 
 /// The connect route of the set `T` at `path`.
 fn connect_route<T: DeclaredScopes + 'static>(path: &str, shared: Arc<Shared>) -> Router {
-    Router::new().route(path, get(move || connect::<T>(shared.clone())))
+    let route = path.to_owned();
+    Router::new().route(path, get(move || connect::<T>(shared.clone(), route.clone())))
 }
 
 impl<S: DeclaredScopes + 'static> CoinbaseConnect<S> {
@@ -167,8 +221,9 @@ impl<S: DeclaredScopes + 'static> CoinbaseConnect<S> {
             pending_lifetime: Duration::from_secs(600),
             clock: Arc::new(SystemTime::now),
             secure_cookies,
-            pending: Mutex::default(),
+            cookie_key: Key::generate(),
             connect_paths: Mutex::default(),
+            completers: Mutex::default(),
             rejection: Rejection::Redirect,
             outcome_page: Arc::new(pages::outcome),
         });
@@ -196,6 +251,7 @@ impl<S> CoinbaseConnect<S> {
     #[must_use]
     pub fn also<T: DeclaredScopes + 'static>(mut self, path: &str) -> Self {
         lock(&self.shared.connect_paths).insert(TypeId::of::<T>(), path.to_owned());
+        lock(&self.shared.completers).insert(path.to_owned(), complete::<T>);
         self.routes.retain(|(existing, _)| existing != path);
         self.routes.push((path.to_owned(), connect_route::<T>));
         self
@@ -211,6 +267,17 @@ impl<S> CoinbaseConnect<S> {
             self.routes.retain(|(existing, _)| *existing != old);
         }
         self.also::<S>(path)
+    }
+
+    /// The key that seals sign-ins in progress into the browser (encrypted
+    /// and authenticated, AES-256-GCM): give every instance of the app the
+    /// same key, kept secret and stable across restarts, and any instance
+    /// finishes a sign-in that another began. A fresh random key by default,
+    /// which suits one process: a restart then ends the sign-ins in
+    /// progress. It may be the key of [`SignedCookieUser`](crate::SignedCookieUser).
+    #[must_use]
+    pub fn cookie_key(self, key: Key) -> Self {
+        self.configure(|shared| shared.cookie_key = key)
     }
 
     /// Where a connected user goes next; `/` by default.
@@ -307,8 +374,10 @@ impl fmt::Debug for CoinbaseState {
     }
 }
 
-/// `GET /connect` for the set `T`.
-async fn connect<T: DeclaredScopes + 'static>(shared: Arc<Shared>) -> Response {
+/// `GET /connect` for the set `T`, at `route`: seals the sign-in into the
+/// browser and sends it to Coinbase. Nothing is kept server-side, so no
+/// number of sign-ins started by anyone can push another browser's out.
+async fn connect<T: DeclaredScopes + 'static>(shared: Arc<Shared>, route: String) -> Response {
     let (url, pending) = match shared.oauth.authorize_url::<T>().build() {
         Ok(built) => built,
         Err(error) => {
@@ -317,71 +386,65 @@ async fn connect<T: DeclaredScopes + 'static>(shared: Arc<Shared>) -> Response {
             )));
         }
     };
-    let id = uuid::Uuid::new_v4().simple().to_string();
-    let complete: Completion = Box::new(move |query, oauth, key| {
-        Box::pin(async move {
-            let code = match pending.complete_query(&query) {
-                Ok(code) => code,
-                Err(CallbackError::AccessDenied { .. }) => return Err(ConnectOutcome::Denied),
-                Err(_) => return Err(ConnectOutcome::NotThisBrowser),
-            };
-            match oauth.exchange(code, &key).await {
-                Ok(_) => Ok(()),
-                Err(Error::ScopesNotGranted { missing, .. }) => {
-                    // Nothing can be done with a partial grant.
-                    if let Err(error) = oauth.revoke(&key).await {
-                        tracing::warn!(target: "cb_axum", "a partial grant could not be revoked: {error}");
-                    }
-                    Err(ConnectOutcome::PartialGrant { missing })
-                }
-                Err(error) => Err(ConnectOutcome::Failed(error)),
-            }
-        })
+    let sealed = serde_json::to_value(&pending).ok().and_then(|pending| {
+        shared.seal(&SealedSignIn { route, started_unix: shared.now_unix(), pending })
     });
-    {
-        let mut waiting = lock(&shared.pending);
-        waiting.retain(|_, pending| !shared.expired(pending.created_at));
-        if waiting.len() >= MAX_PENDING {
-            let oldest = waiting
-                .iter()
-                .min_by_key(|(_, pending)| pending.created_at)
-                .map(|(id, _)| id.clone());
-            oldest.map(|id| waiting.remove(&id));
-        }
-        waiting.insert(id.clone(), Pending { created_at: (shared.clock)(), complete });
-    }
-    let cookie = shared.cookie(&id, shared.pending_lifetime);
+    let Some(cookie) = sealed else {
+        return (shared.outcome_page)(&ConnectOutcome::Failed(Error::Config(
+            "the sign-in could not be sealed into its cookie".into(),
+        )));
+    };
     ([(header::SET_COOKIE, cookie)], Redirect::to(url.as_str())).into_response()
 }
 
-fn cookie_value(headers: &HeaderMap, name: &str) -> Option<String> {
-    headers.get_all(header::COOKIE).iter().filter_map(|value| value.to_str().ok()).find_map(
-        |cookies| {
-            cookies.split(';').find_map(|cookie| {
-                let (key, value) = cookie.trim().split_once('=')?;
-                (key == name).then(|| value.to_owned())
-            })
-        },
-    )
+/// Finishes a sign-in for the set `T`: the callback's code, checked against
+/// the sealed pending authorization, exchanged under `key`.
+fn complete<T: DeclaredScopes + 'static>(
+    pending: serde_json::Value,
+    query: String,
+    oauth: OAuthClient,
+    key: String,
+) -> BoxFuture<'static, Result<(), ConnectOutcome>> {
+    Box::pin(async move {
+        let pending: PendingAuthorization<T> =
+            serde_json::from_value(pending).map_err(|_| ConnectOutcome::NotThisBrowser)?;
+        let code = match pending.complete_query(&query) {
+            Ok(code) => code,
+            Err(CallbackError::AccessDenied { .. }) => return Err(ConnectOutcome::Denied),
+            Err(_) => return Err(ConnectOutcome::NotThisBrowser),
+        };
+        match oauth.exchange(code, &key).await {
+            Ok(_) => Ok(()),
+            Err(Error::ScopesNotGranted { missing, .. }) => {
+                // Nothing can be done with a partial grant.
+                if let Err(error) = oauth.revoke(&key).await {
+                    tracing::warn!(target: "cb_axum", "a partial grant could not be revoked: {error}");
+                }
+                Err(ConnectOutcome::PartialGrant { missing })
+            }
+            Err(error) => Err(ConnectOutcome::Failed(error)),
+        }
+    })
 }
 
 /// The callback: finishes the sign-in this browser started, if any.
 async fn callback(shared: Arc<Shared>, request: Request) -> Response {
     let (parts, _) = request.into_parts();
     let query = parts.uri.query().map(str::to_owned);
-    let forget = shared.cookie("", Duration::ZERO);
-    let pending = cookie_value(&parts.headers, SIGN_IN_COOKIE)
-        .and_then(|id| lock(&shared.pending).remove(&id));
-    let outcome = match pending {
-        None => ConnectOutcome::NotThisBrowser,
-        Some(pending) if shared.expired(pending.created_at) => ConnectOutcome::Expired,
-        Some(pending) => match shared.users.assign(&parts) {
+    let forget = shared.forget_sign_in();
+    let sign_in = shared.unseal(&parts.headers);
+    let completer =
+        sign_in.as_ref().and_then(|sign_in| lock(&shared.completers).get(&sign_in.route).copied());
+    let outcome = match (sign_in, completer) {
+        (None, _) | (_, None) => ConnectOutcome::NotThisBrowser,
+        (Some(sign_in), _) if shared.expired(sign_in.started_unix) => ConnectOutcome::Expired,
+        (Some(sign_in), Some(complete)) => match shared.users.assign(&parts) {
             None => ConnectOutcome::Failed(Error::Config(
                 "the app's UserKey knows no user for this request".into(),
             )),
             Some((key, headers)) => {
-                match (pending.complete)(query.unwrap_or_default(), shared.oauth.clone(), key).await
-                {
+                let query = query.unwrap_or_default();
+                match complete(sign_in.pending, query, shared.oauth.clone(), key).await {
                     Ok(()) => {
                         let mut response = Redirect::to(&shared.after_connect).into_response();
                         response.headers_mut().extend(headers);

@@ -4,11 +4,19 @@
 //! Connecting a Coinbase account from a web app has a few parts that are
 //! easy to get wrong by hand, and this crate does them once:
 //!
-//! - **The callback belongs to one browser.** The sign-in is kept
-//!   server-side under a random id in an `HttpOnly`, `SameSite=Lax` cookie,
-//!   and the callback finishes only that browser's sign-in, within its
-//!   lifetime. A callback URL an attacker approved with their own account and
-//!   sent to a victim exchanges nothing (login CSRF).
+//! - **The callback belongs to one browser.** The sign-in in progress
+//!   (its `state`, PKCE verifier and set) is sealed into the browser that
+//!   started it: an encrypted, authenticated, short-lived `HttpOnly`,
+//!   `SameSite=Lax` cookie, `__Host-` prefixed when cookies are `Secure`.
+//!   The callback finishes only that browser's sign-in, within its lifetime.
+//!   A callback URL an attacker approved with their own account and sent to
+//!   a victim exchanges nothing (login CSRF), and no cookie planted from a
+//!   sibling subdomain counts.
+//! - **Any instance finishes any sign-in.** Nothing is kept server-side:
+//!   instances that share the cookie key
+//!   ([`cookie_key`](CoinbaseConnect::cookie_key)) and the token store
+//!   complete each other's sign-ins, a restart loses none, and no amount of
+//!   traffic on the connect route pushes another browser's sign-in out.
 //! - **A partial grant is revoked at once**, and the app gets a typed
 //!   [`ConnectOutcome`] to render (or the default page).
 //! - **Who the user is** is the app's to say, through [`UserKey`]; apps

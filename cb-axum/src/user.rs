@@ -30,7 +30,14 @@ pub trait UserKey: Send + Sync + 'static {
 /// Users known by a signed cookie that holds a random id: for apps without
 /// a sign-in of their own. The cookie is signed (HMAC) with the app's key,
 /// so a browser cannot claim another user's id; it is `HttpOnly`,
-/// `SameSite=Lax`, and `Secure` unless the app says it runs on plain http.
+/// `SameSite=Lax`, `Secure`, and named `__Host-cb_user`: browsers accept a
+/// `__Host-` cookie only from the app's own host over https, so a sibling
+/// subdomain (or a network attacker on plain http) cannot plant another
+/// user's valid cookie in a victim's browser to receive their authorization.
+///
+/// [`insecure_for_loopback`](Self::insecure_for_loopback) gives that up for
+/// development on `http://127.0.0.1`: the cookie is then a plain `cb_user`,
+/// which any host sharing the cookie domain could set.
 #[derive(Clone)]
 pub struct SignedCookieUser {
     key: Key,
@@ -41,16 +48,18 @@ pub struct SignedCookieUser {
 impl SignedCookieUser {
     /// Signs with `key` (keep it secret and stable across restarts and
     /// instances; `Key::generate()` makes a fresh one). The cookie is
-    /// `cb_user` and `Secure`.
+    /// `__Host-cb_user` and `Secure`.
     pub fn new(key: Key) -> Self {
-        SignedCookieUser { key, name: "cb_user", secure: true }
+        SignedCookieUser { key, name: "__Host-cb_user", secure: true }
     }
 
-    /// Leaves out `Secure`: only for an app served over plain http on
-    /// loopback, as in development and tests.
+    /// Leaves out `Secure`, and with it the `__Host-` prefix (the cookie is
+    /// `cb_user`): only for an app served over plain http on loopback, as
+    /// in development and tests.
     #[must_use]
     pub fn insecure_for_loopback(mut self) -> Self {
         self.secure = false;
+        self.name = "cb_user";
         self
     }
 

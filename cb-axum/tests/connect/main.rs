@@ -1,6 +1,9 @@
 //! `cb-axum` over real HTTP with the sandbox: connect, deny, a partial
 //! grant, an expired sign-in, a login-CSRF callback, sign-out, and
-//! incremental authorization from one set to a larger one.
+//! incremental authorization from one set to a larger one; and, in
+//! `instances`, sign-ins across instances and restarts, and planted cookies.
+
+mod instances;
 
 use std::collections::HashMap;
 use std::sync::Arc;
