@@ -175,8 +175,12 @@ fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 ///   to Coinbase's consent page, send-limit meta included.
 /// - **The callback** (the path of the OAuth client's redirect URI) finishes
 ///   only the sign-in of that same cookie, within its lifetime: a callback
-///   URL sent to another browser exchanges nothing. A partial grant is
-///   revoked at once. The user's store key comes from the [`UserKey`].
+///   URL sent to another browser exchanges nothing. The code is exchanged
+///   with [`OAuthClient::upgrade`]: a partial grant is revoked at once and
+///   keeps nothing, and a user connected for a smaller set keeps that
+///   authorization until the larger grant is verified, which then
+///   supersedes it (and revokes it at Coinbase). The user's store key comes
+///   from the [`UserKey`].
 /// - **`POST /signout`** revokes at Coinbase, deletes the record and
 ///   forgets the user.
 pub struct CoinbaseConnect<S> {
@@ -413,13 +417,13 @@ fn complete<T: DeclaredScopes + 'static>(
             Err(CallbackError::AccessDenied { .. }) => return Err(ConnectOutcome::Denied),
             Err(_) => return Err(ConnectOutcome::NotThisBrowser),
         };
-        match oauth.exchange(code, &key).await {
+        // An upgrade: the user's earlier authorization (for a smaller set)
+        // stays until this grant is verified to cover `T`; a partial grant
+        // is revoked at Coinbase and keeps nothing, and a full one
+        // supersedes (and revokes) the earlier.
+        match oauth.upgrade(code, &key).await {
             Ok(_) => Ok(()),
             Err(Error::ScopesNotGranted { missing, .. }) => {
-                // Nothing can be done with a partial grant.
-                if let Err(error) = oauth.revoke(&key).await {
-                    tracing::warn!(target: "cb_axum", "a partial grant could not be revoked: {error}");
-                }
                 Err(ConnectOutcome::PartialGrant { missing })
             }
             Err(error) => Err(ConnectOutcome::Failed(error)),

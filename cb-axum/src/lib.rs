@@ -18,7 +18,10 @@
 //!   complete each other's sign-ins, a restart loses none, and no amount of
 //!   traffic on the connect route pushes another browser's sign-in out.
 //! - **A partial grant is revoked at once**, and the app gets a typed
-//!   [`ConnectOutcome`] to render (or the default page).
+//!   [`ConnectOutcome`] to render (or the default page). **Consenting to
+//!   more never loses what the user has**: a connected user's authorization
+//!   stays until the larger grant is verified, and is then revoked at
+//!   Coinbase.
 //! - **Who the user is** is the app's to say, through [`UserKey`]; apps
 //!   without a sign-in use [`SignedCookieUser`], a signed cookie.
 //! - **Handlers say what they need in their type**: [`Coinbase<S>`] restores

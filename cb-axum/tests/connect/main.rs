@@ -287,6 +287,38 @@ async fn a_handler_that_needs_more_sends_the_user_to_consent_again() {
 }
 
 #[tokio::test]
+async fn a_partial_re_consent_keeps_the_earlier_grant_and_a_full_one_supersedes_it() {
+    let app = App::start(None).await;
+    let mut browser = Browser::new();
+    browser.connect(&app, "/connect").await;
+    let balances = format!("{}/balances", app.base);
+
+    // The user is asked for more, and unticks the send scope.
+    let authorize = browser.start(&app, "/connect/payouts").await;
+    let callback = app
+        .sandbox
+        .consent(&authorize)
+        .unwrap()
+        .grant_only(["wallet:accounts:read", "wallet:user:read"])
+        .approve()
+        .unwrap();
+    let answer = browser.get(callback.as_str()).await;
+    assert!(answer.body.contains("id=\"partial-grant\""), "{}", answer.body);
+    assert_eq!(app.sandbox.stats().revocations, 1, "the partial grant was revoked");
+    // What they had still works.
+    let answer = browser.get(&balances).await;
+    assert_eq!((answer.status, answer.body.as_str()), (StatusCode::OK, "2 accounts"));
+
+    // They consent to everything: the larger grant replaces the earlier
+    // one, which is revoked at Coinbase.
+    browser.connect(&app, "/connect/payouts").await;
+    assert_eq!(app.sandbox.stats().revocations, 2, "the superseded grant was revoked");
+    let answer = browser.get(&format!("{}/payouts", app.base)).await;
+    assert_eq!((answer.status, answer.body.as_str()), (StatusCode::OK, "limit 50.00 USD per day"));
+    assert_eq!(browser.get(&balances).await.body, "2 accounts");
+}
+
+#[tokio::test]
 async fn the_rejection_can_be_a_401() {
     let app = App::start(Some(Rejection::Unauthorized)).await;
     let answer = Browser::new().get(&format!("{}/balances", app.base)).await;

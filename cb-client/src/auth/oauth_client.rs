@@ -80,6 +80,48 @@ impl OAuthClient {
         code: AuthorizationCode<S>,
         key: &str,
     ) -> Result<Client<S>, Error> {
+        self.check_redirect_uri(&code)?;
+        let (granted, session) = self.exchange_in_background(code, key, None).await?;
+        let grant = Grant::<S>::check(granted).map_err(|error| Error::ScopesNotGranted {
+            missing: error.missing(),
+            granted: error.granted(),
+        })?;
+        Ok(Client::new(self.config.clone(), session, grant))
+    }
+
+    /// Exchanges the code of a second consent, for a larger set than the
+    /// one already stored under `key` (incremental authorization), without
+    /// ever losing the authorization the user has.
+    ///
+    /// The new tokens replace the stored ones only once their grant is
+    /// verified to cover `S`. Then the superseded grant is revoked at
+    /// Coinbase (best effort: a failure is logged, and the new
+    /// authorization stands). A grant that does not cover `S`, or that
+    /// cannot be verified, is revoked at Coinbase at once and the stored
+    /// authorization stays as it was, working. With nothing stored under
+    /// `key` it is [`exchange`](Self::exchange), except that a partial
+    /// grant is revoked rather than saved.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::ScopesNotGranted`] and [`Error::GrantNotVerified`] (the new
+    /// tokens revoked, the earlier authorization kept), and as
+    /// [`exchange`](Self::exchange).
+    pub async fn upgrade<S: DeclaredScopes>(
+        &self,
+        code: AuthorizationCode<S>,
+        key: &str,
+    ) -> Result<Client<S>, Error> {
+        self.check_redirect_uri(&code)?;
+        let (granted, session) = self.exchange_in_background(code, key, Some(S::SCOPES)).await?;
+        let grant = Grant::<S>::check(granted).map_err(|error| Error::ScopesNotGranted {
+            missing: error.missing(),
+            granted: error.granted(),
+        })?;
+        Ok(Client::new(self.config.clone(), session, grant))
+    }
+
+    fn check_redirect_uri<S>(&self, code: &AuthorizationCode<S>) -> Result<(), Error> {
         let config = &*self.config;
         if code.redirect_uri() != &config.redirect_uri {
             return Err(Error::Config(format!(
@@ -88,32 +130,36 @@ impl OAuthClient {
                 config.redirect_uri
             )));
         }
-        // From here on the work belongs to the client: a caller dropped
-        // while the token request is on its way (a browser that went away)
-        // stops waiting, never the exchange, whose tokens are saved under
-        // `key` for `restore` to find.
+        Ok(())
+    }
+
+    /// Runs the exchange in a task of the client: a caller dropped while
+    /// the token request is on its way (a browser that went away) stops
+    /// waiting, never the exchange, whose tokens are saved under `key` for
+    /// `restore` to find. With `replace_only_covering`, the tokens replace
+    /// what is stored only if their grant covers that set.
+    async fn exchange_in_background<S>(
+        &self,
+        code: AuthorizationCode<S>,
+        key: &str,
+        replace_only_covering: Option<ScopeSet>,
+    ) -> Result<(ScopeSet, Arc<Session>), Error> {
         let this = self.clone();
         let key_owned = key.to_owned();
         let secrets =
             (code.code().clone(), code.code_verifier().clone(), code.redirect_uri().to_string());
         let task = self.config.background.spawn(async move {
             let (code, verifier, redirect_uri) = secrets;
-            this.exchange_owned(&code, &verifier, &redirect_uri, &key_owned).await
+            this.exchange_owned(&code, &verifier, &redirect_uri, &key_owned, replace_only_covering)
+                .await
         });
-        let (granted, session) = match task.await {
-            Ok(result) => result?,
+        match task.await {
+            Ok(result) => result,
             Err(error) if error.is_panic() => std::panic::resume_unwind(error.into_panic()),
-            Err(_) => {
-                return Err(Error::Store(StoreError::Other(
-                    "the exchange was stopped by the runtime shutting down".into(),
-                )));
-            }
-        };
-        let grant = Grant::<S>::check(granted).map_err(|error| Error::ScopesNotGranted {
-            missing: error.missing(),
-            granted: error.granted(),
-        })?;
-        Ok(Client::new(self.config.clone(), session, grant))
+            Err(_) => Err(Error::Store(StoreError::Other(
+                "the exchange was stopped by the runtime shutting down".into(),
+            ))),
+        }
     }
 
     /// The exchange itself, run by a task of the client: the token request,
@@ -125,6 +171,7 @@ impl OAuthClient {
         verifier: &SecretString,
         redirect_uri: &str,
         key: &str,
+        replace_only_covering: Option<ScopeSet>,
     ) -> Result<(ScopeSet, Arc<Session>), Error> {
         let config = &*self.config;
         let form = [
@@ -164,6 +211,12 @@ impl OAuthClient {
         // whatever else fails, so that the app can use or revoke them.
         let info = match self.auth_info_with(&record.access_token).await {
             Ok(info) => info,
+            Err(error) if replace_only_covering.is_some() => {
+                // The user's earlier authorization stays; these tokens go.
+                let revoked = self.revoke_token(&record.access_token).await;
+                tracing::warn!(target: "cb_client", revoked, "an upgrade's grant could not be verified; its tokens were revoked: {error}");
+                return Err(Error::GrantNotVerified { source: Box::new(error) });
+            }
             Err(error) => {
                 self.save_or_revoke(key, &record).await?;
                 tracing::warn!(target: "cb_client", "saved the tokens of an unverified grant: {error}");
@@ -184,7 +237,27 @@ impl OAuthClient {
         };
         record.send_limit = info.send_limit;
         let granted = record.granted;
+        if let Some(required) = replace_only_covering {
+            let missing = required.difference(granted);
+            if !missing.is_empty() {
+                let revoked = self.revoke_token(&record.access_token).await;
+                tracing::info!(target: "cb_client", revoked, missing = %missing, "a partial upgrade was revoked; the earlier authorization stays");
+                return Err(Error::ScopesNotGranted { missing, granted });
+            }
+        }
+        let superseded = match replace_only_covering {
+            Some(_) => self.config.store.load(key).await.ok().flatten(),
+            None => None,
+        };
         let version = self.save_or_revoke(key, &record).await?;
+        if let Some(superseded) = superseded
+            .filter(|old| old.record.tombstone.is_none() && !old.record.same_tokens(&record))
+        {
+            // The new grant covers everything the old one did and more: the
+            // old one would only linger at Coinbase.
+            let revoked = self.revoke_token(&superseded.record.access_token).await;
+            tracing::info!(target: "cb_client", revoked, "revoked the grant an upgrade superseded");
+        }
         tracing::info!(
             target: "cb_client",
             access = %fingerprint(&record.access_token),
@@ -214,11 +287,17 @@ impl OAuthClient {
                 Err(error) => break error,
             }
         };
-        let revoked = token_endpoint::revoke(config, &record.access_token)
-            .await
-            .is_ok_and(|status| status == reqwest::StatusCode::OK);
+        let revoked = self.revoke_token(&record.access_token).await;
         tracing::error!(target: "cb_client", revoked, "an exchange's tokens could not be saved: {error}");
         Err(Error::TokensNotSaved { revoked, source: Box::new(error) })
+    }
+
+    /// Revokes one grant at Coinbase by its access token; whether Coinbase
+    /// answered 200.
+    async fn revoke_token(&self, access_token: &SecretString) -> bool {
+        token_endpoint::revoke(&self.config, access_token)
+            .await
+            .is_ok_and(|status| status == reqwest::StatusCode::OK)
     }
 
     /// The client for the authorization stored under `key`, checked to cover

@@ -220,3 +220,44 @@ async fn a_corrupt_record_can_be_revoked_away_and_replaced_by_a_new_exchange() {
         "{error:?}"
     );
 }
+
+scopes! {
+    /// More than [`Reader`]: the user's email too.
+    struct ReaderWithEmail(wallet:accounts:read, wallet:user:read, wallet:user:email);
+}
+
+#[tokio::test]
+async fn an_upgrade_keeps_the_earlier_authorization_until_the_larger_grant_is_verified() {
+    let env = Env::new().await;
+    let oauth = env.builder().build().unwrap();
+    env.connect::<Reader>(&oauth, "user-1", None).await.unwrap();
+
+    // A partial re-consent: refused, revoked at Coinbase, and the earlier
+    // authorization still works.
+    let partial = env
+        .upgrade::<ReaderWithEmail>(
+            &oauth,
+            "user-1",
+            Some(&["wallet:accounts:read", "wallet:user:read"]),
+        )
+        .await;
+    assert!(
+        matches!(&partial, Err(Error::ScopesNotGranted { missing, .. }) if missing.to_string() == "wallet:user:email"),
+        "{partial:?}"
+    );
+    assert_eq!(env.sandbox.stats().revocations, 1);
+    oauth.restore::<Reader>("user-1").await.unwrap().auth_info().await.unwrap();
+    assert!(matches!(
+        oauth.restore::<ReaderWithEmail>("user-1").await,
+        Err(Error::ScopesNotGranted { .. })
+    ));
+
+    // A full one replaces it, and the superseded grant is revoked.
+    let before = oauth.restore::<Reader>("user-1").await.unwrap();
+    let upgraded = env.upgrade::<ReaderWithEmail>(&oauth, "user-1", None).await.unwrap();
+    assert_eq!(env.sandbox.stats().revocations, 2);
+    upgraded.auth_info().await.unwrap();
+    oauth.restore::<Reader>("user-1").await.unwrap().auth_info().await.unwrap();
+    // The client restored before shares the key's session: it uses the new tokens.
+    before.auth_info().await.unwrap();
+}

@@ -52,6 +52,26 @@ impl Env {
         key: &str,
         grant: Option<&[&str]>,
     ) -> Result<Client<S>, Error> {
+        oauth.exchange(self.approved_code(oauth, grant), key).await
+    }
+
+    /// As [`connect`](Self::connect), by [`OAuthClient::upgrade`]: a second
+    /// consent for the authorization under `key`.
+    pub(crate) async fn upgrade<S: DeclaredScopes>(
+        &self,
+        oauth: &OAuthClient,
+        key: &str,
+        grant: Option<&[&str]>,
+    ) -> Result<Client<S>, Error> {
+        oauth.upgrade(self.approved_code(oauth, grant), key).await
+    }
+
+    /// The code of a consent to `S` (or to `grant` only).
+    fn approved_code<S: DeclaredScopes>(
+        &self,
+        oauth: &OAuthClient,
+        grant: Option<&[&str]>,
+    ) -> cb_scopes::AuthorizationCode<S> {
         let (url, pending) = oauth.authorize_url::<S>().build().unwrap();
         let consent = self.sandbox.consent(url.as_str()).unwrap();
         let consent = match grant {
@@ -59,8 +79,7 @@ impl Env {
             None => consent,
         };
         let redirect = consent.approve().unwrap();
-        let code = pending.complete(redirect.as_str()).unwrap();
-        oauth.exchange(code, key).await
+        pending.complete(redirect.as_str()).unwrap()
     }
 }
 
