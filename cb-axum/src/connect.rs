@@ -21,7 +21,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::outcome::ConnectOutcome;
 use crate::pages;
-use crate::user::UserKey;
+use crate::user::AsyncUserKey;
 
 /// The cookie that holds a sign-in in progress, sealed, in the browser that
 /// started it; with the `__Host-` prefix whenever cookies are `Secure`.
@@ -80,7 +80,7 @@ struct SealedSignIn {
 
 pub(crate) struct Shared {
     pub(crate) oauth: OAuthClient,
-    pub(crate) users: Box<dyn UserKey>,
+    pub(crate) users: Box<dyn AsyncUserKey>,
     callback_path: String,
     signout_path: String,
     after_connect: String,
@@ -180,7 +180,7 @@ fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 ///   keeps nothing, and a user connected for a smaller set keeps that
 ///   authorization until the larger grant is verified, which then
 ///   supersedes it (and revokes it at Coinbase). The user's store key comes
-///   from the [`UserKey`].
+///   from the [`UserKey`](crate::UserKey) or [`AsyncUserKey`].
 /// - **`POST /signout`** revokes at Coinbase, deletes the record and
 ///   forgets the user.
 pub struct CoinbaseConnect<S> {
@@ -203,7 +203,7 @@ impl<S: DeclaredScopes + 'static> CoinbaseConnect<S> {
     /// Connects users through `oauth`, knowing them by `users`, with the
     /// connect route at `/connect` and the callback at the path of the
     /// client's redirect URI.
-    pub fn new(oauth: OAuthClient, users: impl UserKey) -> Self {
+    pub fn new(oauth: OAuthClient, users: impl AsyncUserKey) -> Self {
         // The client's redirect URI, as an authorize URL carries it.
         let redirect =
             oauth.authorize_url::<S>().build().map(|(_, pending)| pending.redirect_uri().clone());
@@ -442,10 +442,8 @@ async fn callback(shared: Arc<Shared>, request: Request) -> Response {
     let outcome = match (sign_in, completer) {
         (None, _) | (_, None) => ConnectOutcome::NotThisBrowser,
         (Some(sign_in), _) if shared.expired(sign_in.started_unix) => ConnectOutcome::Expired,
-        (Some(sign_in), Some(complete)) => match shared.users.assign(&parts) {
-            None => ConnectOutcome::Failed(Error::Config(
-                "the app's UserKey knows no user for this request".into(),
-            )),
+        (Some(sign_in), Some(complete)) => match shared.users.assign(&parts).await {
+            None => ConnectOutcome::NoUser,
             Some((key, headers)) => {
                 let query = query.unwrap_or_default();
                 match complete(sign_in.pending, query, shared.oauth.clone(), key).await {
@@ -492,7 +490,7 @@ async fn signout(shared: Arc<Shared>, request: Request) -> Response {
         tracing::warn!(target: "cb_axum", "refused a cross-site sign-out");
         return (axum::http::StatusCode::FORBIDDEN, "cross-site sign-out refused").into_response();
     }
-    if let Some(key) = shared.users.user_key(&parts) {
+    if let Some(key) = shared.users.user_key(&parts).await {
         match shared.oauth.revoke(&key).await {
             Ok(()) | Err(Error::ReauthorizationRequired { .. }) => {}
             Err(error) => {
@@ -501,6 +499,6 @@ async fn signout(shared: Arc<Shared>, request: Request) -> Response {
         }
     }
     let mut response = Redirect::to(&shared.after_signout).into_response();
-    response.headers_mut().extend(shared.users.forget(&parts));
+    response.headers_mut().extend(shared.users.forget(&parts).await);
     response
 }

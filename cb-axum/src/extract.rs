@@ -51,7 +51,7 @@ where
             return Err((StatusCode::INTERNAL_SERVER_ERROR, "CoinbaseConnect::layer() is missing")
                 .into_response());
         };
-        let Some(key) = shared.users.user_key(parts) else {
+        let Some(key) = shared.users.user_key(parts).await else {
             return Err(reject::<S>(&shared, RejectionReason::NotConnected));
         };
         match shared.oauth.restore::<S>(&key).await {

@@ -22,8 +22,10 @@
 //!   more never loses what the user has**: a connected user's authorization
 //!   stays until the larger grant is verified, and is then revoked at
 //!   Coinbase.
-//! - **Who the user is** is the app's to say, through [`UserKey`]; apps
-//!   without a sign-in use [`SignedCookieUser`], a signed cookie.
+//! - **Who the user is** is the app's to say, through [`UserKey`] (or
+//!   [`AsyncUserKey`], for sessions read with an `.await`, such as
+//!   `tower-sessions`); apps without a sign-in use [`SignedCookieUser`], a
+//!   signed cookie.
 //! - **Handlers say what they need in their type**: [`Coinbase<S>`] restores
 //!   the user's authorization checked to cover `S`, so a handler that calls
 //!   an endpoint outside `S` does not compile. A user whose grant is too
@@ -66,7 +68,7 @@ mod user;
 pub use connect::{CoinbaseConnect, CoinbaseState, Rejection, RejectionReason};
 pub use extract::Coinbase;
 pub use outcome::ConnectOutcome;
-pub use user::{SignedCookieUser, UserKey};
+pub use user::{AsyncUserKey, SignedCookieUser, UserKey};
 
 /// The signing key of [`SignedCookieUser`], from `axum-extra`.
 pub use axum_extra::extract::cookie::Key;

@@ -26,6 +26,10 @@ pub enum ConnectOutcome {
     NotThisBrowser,
     /// The sign-in took longer than its lifetime. Nothing was exchanged.
     Expired,
+    /// The app's [`AsyncUserKey`](crate::AsyncUserKey) knows no user for the
+    /// callback (the app's own sign-in ended meanwhile, say). Nothing was
+    /// exchanged.
+    NoUser,
     /// Coinbase or the store failed.
     Failed(Error),
 }

@@ -11,7 +11,7 @@ fn escape(text: &str) -> String {
 
 /// A plain page for each outcome; each has an element whose id names the
 /// outcome (`denied`, `partial-grant`, `not-this-browser`, `expired`,
-/// `failed`), for apps and tests to find.
+/// `no-user`, `failed`), for apps and tests to find.
 pub(crate) fn outcome(outcome: &ConnectOutcome) -> Response {
     let (title, id, text) = match outcome {
         ConnectOutcome::Denied => (
@@ -37,6 +37,12 @@ pub(crate) fn outcome(outcome: &ConnectOutcome) -> Response {
             "Sign-in expired",
             "expired",
             "This sign-in took too long. Nothing was connected; please start again.".to_owned(),
+        ),
+        ConnectOutcome::NoUser => (
+            "Not signed in",
+            "no-user",
+            "Please sign in to this app, then connect Coinbase again. Nothing was connected."
+                .to_owned(),
         ),
         ConnectOutcome::Failed(error) => {
             // The detail (a store's or PostgreSQL's message, a user's key)
@@ -68,6 +74,7 @@ fn status_of(outcome: &ConnectOutcome) -> StatusCode {
         ConnectOutcome::Denied => StatusCode::OK,
         ConnectOutcome::PartialGrant { .. } => StatusCode::FORBIDDEN,
         ConnectOutcome::NotThisBrowser | ConnectOutcome::Expired => StatusCode::BAD_REQUEST,
+        ConnectOutcome::NoUser => StatusCode::UNAUTHORIZED,
         ConnectOutcome::Failed(_) => StatusCode::BAD_GATEWAY,
     }
 }

@@ -3,12 +3,14 @@
 use axum::http::HeaderMap;
 use axum::http::request::Parts;
 use axum_extra::extract::cookie::{Cookie, Key, SameSite, SignedCookieJar};
+use futures_util::future::BoxFuture;
 
 /// Maps a request to the key its user's Coinbase authorization is stored
 /// under. The app knows who its users are; this trait is how it says so.
 ///
 /// An app with its own sign-in implements it on its session (the key is its
-/// user id). An app without one can use [`SignedCookieUser`].
+/// user id); when reading the session needs an `.await`, it implements
+/// [`AsyncUserKey`] instead. An app without one can use [`SignedCookieUser`].
 pub trait UserKey: Send + Sync + 'static {
     /// The store key of the user making this request, if they are known.
     fn user_key(&self, request: &Parts) -> Option<String>;
@@ -17,13 +19,72 @@ pub trait UserKey: Send + Sync + 'static {
     /// headers (such as a `Set-Cookie`) that make their later requests
     /// carry it. The default keeps a known user's key and fails otherwise.
     fn assign(&self, request: &Parts) -> Option<(String, HeaderMap)> {
-        self.user_key(request).map(|key| (key, HeaderMap::new()))
+        UserKey::user_key(self, request).map(|key| (key, HeaderMap::new()))
     }
 
     /// Headers that forget the user, sent on sign-out.
     fn forget(&self, request: &Parts) -> HeaderMap {
         let _ = request;
         HeaderMap::new()
+    }
+}
+
+/// [`UserKey`] for apps whose sessions are read asynchronously: from
+/// `tower-sessions`, `axum-login`, or a session store behind the network.
+///
+/// Every [`UserKey`] is one; implement this trait instead when finding the
+/// user needs an `.await`. [`CoinbaseConnect::new`](crate::CoinbaseConnect::new)
+/// takes either. A session layer (such as `tower_sessions::SessionManagerLayer`)
+/// put in front of the router has already placed its session in
+/// `request.extensions` by the time these are called.
+///
+/// ```
+/// use axum::http::request::Parts;
+/// use cb_axum::AsyncUserKey;
+/// use futures_util::future::BoxFuture;
+///
+/// /// The user id the app's login wrote into the session.
+/// struct FromSession;
+///
+/// # #[derive(Clone)] struct Session; impl Session { async fn get(&self, _: &str) -> Option<String> { None } }
+/// impl AsyncUserKey for FromSession {
+///     fn user_key<'a>(&'a self, request: &'a Parts) -> BoxFuture<'a, Option<String>> {
+///         Box::pin(async move {
+///             let session = request.extensions.get::<Session>()?;
+///             session.get("user_id").await
+///         })
+///     }
+/// }
+/// ```
+pub trait AsyncUserKey: Send + Sync + 'static {
+    /// The store key of the user making this request, if they are known.
+    fn user_key<'a>(&'a self, request: &'a Parts) -> BoxFuture<'a, Option<String>>;
+
+    /// The store key for the user completing a connection, and the headers
+    /// that make their later requests carry it. The default keeps a known
+    /// user's key and fails otherwise.
+    fn assign<'a>(&'a self, request: &'a Parts) -> BoxFuture<'a, Option<(String, HeaderMap)>> {
+        Box::pin(async move { self.user_key(request).await.map(|key| (key, HeaderMap::new())) })
+    }
+
+    /// Headers that forget the user, sent on sign-out.
+    fn forget<'a>(&'a self, request: &'a Parts) -> BoxFuture<'a, HeaderMap> {
+        let _ = request;
+        Box::pin(async { HeaderMap::new() })
+    }
+}
+
+impl<T: UserKey> AsyncUserKey for T {
+    fn user_key<'a>(&'a self, request: &'a Parts) -> BoxFuture<'a, Option<String>> {
+        Box::pin(std::future::ready(UserKey::user_key(self, request)))
+    }
+
+    fn assign<'a>(&'a self, request: &'a Parts) -> BoxFuture<'a, Option<(String, HeaderMap)>> {
+        Box::pin(std::future::ready(UserKey::assign(self, request)))
+    }
+
+    fn forget<'a>(&'a self, request: &'a Parts) -> BoxFuture<'a, HeaderMap> {
+        Box::pin(std::future::ready(UserKey::forget(self, request)))
     }
 }
 
@@ -90,7 +151,7 @@ impl UserKey for SignedCookieUser {
     }
 
     fn assign(&self, request: &Parts) -> Option<(String, HeaderMap)> {
-        if let Some(key) = self.user_key(request) {
+        if let Some(key) = UserKey::user_key(self, request) {
             return Some((key, HeaderMap::new()));
         }
         let key = format!("user-{}", uuid::Uuid::new_v4().simple());

@@ -1,9 +1,11 @@
 //! `cb-axum` over real HTTP with the sandbox: connect, deny, a partial
 //! grant, an expired sign-in, a login-CSRF callback, sign-out, and
 //! incremental authorization from one set to a larger one; and, in
-//! `instances`, sign-ins across instances and restarts, and planted cookies.
+//! `instances`, sign-ins across instances and restarts, and planted cookies;
+//! in `sessions`, the user taken from `tower-sessions`.
 
 mod instances;
+mod sessions;
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -135,7 +137,12 @@ impl Browser {
 
     /// Starts a sign-in at `path`: the authorize URL the app redirects to.
     async fn start(&mut self, app: &App, path: &str) -> String {
-        let answer = self.get(&format!("{}{path}", app.base)).await;
+        self.start_at(&app.base, path).await
+    }
+
+    /// Starts a sign-in at `path` of the app at `base`.
+    async fn start_at(&mut self, base: &str, path: &str) -> String {
+        let answer = self.get(&format!("{base}{path}")).await;
         assert!(answer.status.is_redirection(), "{}", answer.body);
         let location = answer.location.unwrap();
         assert!(self.cookies.contains_key("cb_connect"), "the sign-in is bound to this browser");
