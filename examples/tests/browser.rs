@@ -2,7 +2,10 @@
 //! WebDriver (Debian's `chromium` and `chromium-driver`). It connects,
 //! approves on the sandbox's consent page and sees the balances; unticks a
 //! needed scope and sees the "missing permission" page; denies; and is sent
-//! an attacker's callback URL (login CSRF), which the app refuses.
+//! an attacker's callback URL (login CSRF), which the app refuses. Then, on
+//! two instances behind a round-robin proxy of the test's own, it connects,
+//! sees the balances, consents to sending and pays out with its two-factor
+//! code, the code landing on the other instance than the send.
 //!
 //! CI installs the browser and sets `CB_REQUIRE_BROWSER=1`, which makes a
 //! missing browser a failure. Elsewhere, without `chromedriver`, the test
@@ -11,8 +14,10 @@
 use std::net::TcpListener;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use cb_examples::web::{Deployment, start_instance};
 use cb_sandbox::{Sandbox, SandboxConfig};
 use fantoccini::{Client, ClientBuilder, Locator};
 
@@ -181,4 +186,161 @@ async fn connect_approve_untick_and_deny_in_chromium() {
     .await;
     outcome.expect("the browser test finished within two minutes");
     eprintln!("screenshots: {}", screenshot_path("web_app_balances").display());
+}
+
+/// A load balancer of the test's own: requests go round-robin to the
+/// instances, except that a callback goes to another instance than the one
+/// that began the sign-in, and a payout's code to another than the one
+/// that took the send, so that the test meets the hard case every time.
+struct RoundRobin {
+    instances: Vec<String>,
+    http: reqwest::Client,
+    next: Mutex<usize>,
+    /// The instance that served the last `/connect..` and `POST /payouts`.
+    began: Mutex<std::collections::HashMap<&'static str, usize>>,
+    /// Each request: its method and path, and the instance that served it.
+    served: Mutex<Vec<(String, usize)>>,
+}
+
+impl RoundRobin {
+    async fn start(listener: tokio::net::TcpListener, instances: Vec<String>) -> Arc<RoundRobin> {
+        let balancer = Arc::new(RoundRobin {
+            instances,
+            http: reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .unwrap(),
+            next: Mutex::new(0),
+            began: Mutex::default(),
+            served: Mutex::default(),
+        });
+        let app = axum::Router::new().fallback(forward).with_state(balancer.clone());
+        tokio::spawn(async move { axum::serve(listener, app).await });
+        balancer
+    }
+
+    fn pick(&self, method: &str, path: &str) -> usize {
+        let (begins, finishes) = match (method, path) {
+            (_, p) if p.starts_with("/connect") => (Some("sign-in"), None),
+            (_, "/callback") => (None, Some("sign-in")),
+            ("POST", "/payouts") => (Some("payout"), None),
+            ("POST", "/payouts/confirm") => (None, Some("payout")),
+            _ => (None, None),
+        };
+        let mut next = self.next.lock().unwrap();
+        let mut pick = *next % self.instances.len();
+        let began = finishes.and_then(|step| self.began.lock().unwrap().get(step).copied());
+        if began == Some(pick) {
+            pick = (pick + 1) % self.instances.len();
+        }
+        *next = pick + 1;
+        if let Some(step) = begins {
+            self.began.lock().unwrap().insert(step, pick);
+        }
+        self.served.lock().unwrap().push((format!("{method} {path}"), pick));
+        pick
+    }
+
+    /// The instance that served the last request `what` (`"POST /payouts"`).
+    fn served(&self, what: &str) -> Option<usize> {
+        let served = self.served.lock().unwrap();
+        served.iter().rev().find(|(request, _)| request == what).map(|(_, instance)| *instance)
+    }
+}
+
+async fn forward(
+    axum::extract::State(balancer): axum::extract::State<Arc<RoundRobin>>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    use axum::response::IntoResponse as _;
+    let (parts, body) = request.into_parts();
+    let path_and_query = parts.uri.path_and_query().map_or("/", |pq| pq.as_str()).to_owned();
+    let instance = balancer.pick(parts.method.as_str(), parts.uri.path());
+    let url = format!("{}{}", balancer.instances[instance].trim_end_matches('/'), path_and_query);
+    let Ok(body) = axum::body::to_bytes(body, 1 << 20).await else {
+        return axum::http::StatusCode::PAYLOAD_TOO_LARGE.into_response();
+    };
+    let mut outgoing = balancer.http.request(parts.method.clone(), url).body(body);
+    for (name, value) in &parts.headers {
+        if name != axum::http::header::HOST {
+            outgoing = outgoing.header(name, value);
+        }
+    }
+    let Ok(answer) = outgoing.send().await else {
+        return axum::http::StatusCode::BAD_GATEWAY.into_response();
+    };
+    let mut response = axum::response::Response::builder().status(answer.status());
+    for (name, value) in answer.headers() {
+        response = response.header(name, value);
+    }
+    let bytes = answer.bytes().await.unwrap_or_default();
+    response.body(axum::body::Body::from(bytes)).unwrap().into_response()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_instances_connect_and_pay_out_with_two_factor_in_chromium() {
+    if !browser_available() {
+        return;
+    }
+    let outcome = tokio::time::timeout(Duration::from_secs(120), async {
+        let sandbox = Sandbox::start(SandboxConfig::default()).await.unwrap();
+        let user = sandbox.seed_demo_user();
+        let front = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let public_url = format!("http://{}/", front.local_addr().unwrap());
+        let deployment = Deployment::new(public_url.clone());
+        let a = start_instance(&sandbox, &deployment).await.unwrap();
+        let b = start_instance(&sandbox, &deployment).await.unwrap();
+        let balancer = RoundRobin::start(front, vec![a.base_url.clone(), b.base_url.clone()]).await;
+        let (_driver, browser) = start_browser().await;
+
+        // Connect (begun on one instance, finished on the other).
+        to_consent(&browser, &public_url).await;
+        browser.find(Locator::Id("approve")).await.unwrap().click().await.unwrap();
+        let balances = text_of(&browser, "balances").await;
+        assert!(balances.contains("1000.00 USD"), "{balances}");
+        assert_ne!(balancer.served("GET /connect"), balancer.served("GET /callback"));
+
+        // The payouts page needs more: consent to sending, then pay.
+        browser.goto(&format!("{public_url}payouts")).await.unwrap();
+        browser
+            .wait()
+            .at_most(Duration::from_secs(10))
+            .for_element(Locator::Id("approve"))
+            .await
+            .unwrap();
+        assert!(browser.source().await.unwrap().contains("wallet:transactions:send"));
+        browser.find(Locator::Id("approve")).await.unwrap().click().await.unwrap();
+        text_of(&browser, "balances").await;
+        browser.goto(&format!("{public_url}payouts")).await.unwrap();
+        browser
+            .wait()
+            .at_most(Duration::from_secs(10))
+            .for_element(Locator::Id("to"))
+            .await
+            .unwrap();
+        browser.find(Locator::Id("to")).await.unwrap().send_keys("ada@example.com").await.unwrap();
+        browser.find(Locator::Id("amount")).await.unwrap().send_keys("12.50").await.unwrap();
+        browser.find(Locator::Id("send")).await.unwrap().click().await.unwrap();
+        browser
+            .wait()
+            .at_most(Duration::from_secs(10))
+            .for_element(Locator::Id("code"))
+            .await
+            .unwrap();
+        let code = sandbox.two_factor_code(&user).expect("a code was sent");
+        browser.find(Locator::Id("code")).await.unwrap().send_keys(&code).await.unwrap();
+        browser.find(Locator::Id("confirm")).await.unwrap().click().await.unwrap();
+        let sent = text_of(&browser, "sent").await;
+        assert!(sent.contains("12.50"), "{sent}");
+        std::fs::write(screenshot_path("web_app_payout_sent"), browser.screenshot().await.unwrap())
+            .unwrap();
+        assert_ne!(balancer.served("POST /payouts"), balancer.served("POST /payouts/confirm"));
+        // Paid once: 12.50 left the USD account.
+        let usd = sandbox.accounts(&user).into_iter().find(|account| account.currency == "USD");
+        assert_eq!(usd.unwrap().balance, rust_decimal::Decimal::new(98750, 2));
+
+        browser.close().await.unwrap();
+    })
+    .await;
+    outcome.expect("the browser test finished within two minutes");
 }
