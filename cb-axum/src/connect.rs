@@ -19,6 +19,7 @@ use cb_client::{Error, OAuthClient};
 use futures_util::future::BoxFuture;
 use serde::{Deserialize, Serialize};
 
+use crate::layer::CoinbaseLayer;
 use crate::outcome::ConnectOutcome;
 use crate::pages;
 use crate::user::AsyncUserKey;
@@ -353,8 +354,8 @@ impl<S> CoinbaseConnect<S> {
 
     /// The layer that lets every handler of the app extract
     /// [`Coinbase<S>`](crate::Coinbase): apply it to the whole router.
-    pub fn layer(&self) -> axum::Extension<CoinbaseState> {
-        axum::Extension(CoinbaseState(self.shared.clone()))
+    pub fn layer(&self) -> CoinbaseLayer {
+        CoinbaseLayer(self.shared.clone())
     }
 }
 

@@ -52,23 +52,24 @@ where
                 .into_response());
         };
         let Some(key) = shared.users.user_key(parts).await else {
-            return Err(reject::<S>(&shared, RejectionReason::NotConnected));
+            return Err(reject(&shared, TypeId::of::<S>(), RejectionReason::NotConnected));
         };
         match shared.oauth.restore::<S>(&key).await {
             Ok(client) => Ok(Coinbase(client)),
             Err(Error::ReauthorizationRequired { .. }) => {
-                Err(reject::<S>(&shared, RejectionReason::NotConnected))
+                Err(reject(&shared, TypeId::of::<S>(), RejectionReason::NotConnected))
             }
             // A record no version can read holds nothing usable: the user
             // connects again, and the new exchange replaces it.
             Err(Error::Store(StoreError::Corrupt { detail, .. })) => {
                 tracing::warn!(target: "cb_axum", "the stored authorization is corrupt, sending the user to connect again: {detail}");
-                Err(reject::<S>(&shared, RejectionReason::NotConnected))
+                Err(reject(&shared, TypeId::of::<S>(), RejectionReason::NotConnected))
             }
             Err(Error::ScopesNotGranted { missing, .. }) => {
                 let connect_path = shared.connect_path_of(TypeId::of::<S>());
-                Err(reject::<S>(
+                Err(reject(
                     &shared,
+                    TypeId::of::<S>(),
                     RejectionReason::MoreScopesNeeded { missing, connect_path },
                 ))
             }
@@ -80,9 +81,17 @@ where
     }
 }
 
-fn reject<S: 'static>(shared: &Shared, reason: RejectionReason) -> Response {
+/// The app's answer to a request without a usable authorization for the
+/// set `set`: by default a redirect to that set's connect route.
+pub(crate) fn reject(shared: &Shared, set: TypeId, reason: RejectionReason) -> Response {
+    let reason = match reason {
+        RejectionReason::MoreScopesNeeded { missing, connect_path: None } => {
+            RejectionReason::MoreScopesNeeded { missing, connect_path: shared.connect_path_of(set) }
+        }
+        reason => reason,
+    };
     match &shared.rejection {
-        Rejection::Redirect => match shared.connect_path_of(TypeId::of::<S>()) {
+        Rejection::Redirect => match shared.connect_path_of(set) {
             Some(path) => Redirect::to(&path).into_response(),
             // No connect route serves this set: nothing to send the user to.
             None => StatusCode::UNAUTHORIZED.into_response(),

@@ -29,7 +29,9 @@
 //! - **Handlers say what they need in their type**: [`Coinbase<S>`] restores
 //!   the user's authorization checked to cover `S`, so a handler that calls
 //!   an endpoint outside `S` does not compile. A user whose grant is too
-//!   small is sent to consent again for the larger set.
+//!   small is sent to consent again for the larger set, and a handler that
+//!   returns [`CoinbaseError<S>`] sends the user there too when a call finds
+//!   the authorization ended.
 //!
 //! ```no_run
 //! use axum::{Router, routing::get};
@@ -61,12 +63,16 @@ pub mod guide {}
 
 mod connect;
 mod extract;
+mod failure;
+mod layer;
 mod outcome;
 mod pages;
 mod user;
 
 pub use connect::{CoinbaseConnect, CoinbaseState, Rejection, RejectionReason};
 pub use extract::Coinbase;
+pub use failure::CoinbaseError;
+pub use layer::{CoinbaseLayer, CoinbaseService};
 pub use outcome::ConnectOutcome;
 pub use user::{AsyncUserKey, SignedCookieUser, UserKey};
 

@@ -88,7 +88,9 @@ pub enum Error {
     /// read, even after retries. The stored grant is the token response's
     /// `scope`: [`OAuthClient::restore`](crate::OAuthClient::restore) works
     /// with it later, and [`OAuthClient::revoke`](crate::OAuthClient::revoke)
-    /// ends the authorization. The code is spent either way.
+    /// ends the authorization. The code is spent either way. (From
+    /// [`OAuthClient::upgrade`](crate::OAuthClient::upgrade), the new tokens
+    /// were revoked instead, and the earlier authorization is kept.)
     #[error("the tokens were saved, but the grant could not be verified: {source}")]
     GrantNotVerified {
         /// Why `GET /v2/user/auth` failed.

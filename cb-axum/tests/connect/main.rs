@@ -13,10 +13,10 @@ use std::time::Duration;
 
 use axum::Router;
 use axum::routing::get;
-use cb_axum::{Coinbase, CoinbaseConnect, Key, Rejection, SignedCookieUser};
+use cb_axum::{Coinbase, CoinbaseConnect, CoinbaseError, Key, Rejection, SignedCookieUser};
 use cb_client::OAuthClient;
 use cb_client::cb_scopes::scopes;
-use cb_sandbox::{Sandbox, SandboxConfig};
+use cb_sandbox::{Fault, Sandbox, SandboxConfig, Times};
 use reqwest::{StatusCode, header};
 
 scopes! {
@@ -36,6 +36,13 @@ async fn balances(Coinbase(client): Coinbase<ReadOnly>) -> String {
 
 async fn payouts(Coinbase(client): Coinbase<Payouts>) -> String {
     format!("limit {}", client.send_limit().map(|limit| limit.to_string()).unwrap_or_default())
+}
+
+/// A handler that lets the client's errors answer for themselves.
+async fn payout_accounts(
+    Coinbase(client): Coinbase<Payouts>,
+) -> Result<String, CoinbaseError<Payouts>> {
+    Ok(format!("{} accounts", client.accounts().all().await?.len()))
 }
 
 struct App {
@@ -66,6 +73,7 @@ impl App {
         let app = Router::new()
             .route("/balances", get(balances))
             .route("/payouts", get(payouts))
+            .route("/payouts/accounts", get(payout_accounts))
             .merge(connect.router())
             .layer(connect.layer());
         tokio::spawn(async move { axum::serve(listener, app).await });
@@ -330,4 +338,36 @@ async fn the_rejection_can_be_a_401() {
     let app = App::start(Some(Rejection::Unauthorized)).await;
     let answer = Browser::new().get(&format!("{}/balances", app.base)).await;
     assert_eq!(answer.status, StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn a_client_error_answers_as_the_app_would_want() {
+    let app = App::start(None).await;
+    let mut browser = Browser::new();
+    browser.connect(&app, "/connect/payouts").await;
+    let url = format!("{}/payouts/accounts", app.base);
+    assert_eq!(browser.get(&url).await.body, "2 accounts");
+
+    // Coinbase fails: a page with a reference, no detail.
+    app.sandbox.inject_fault("GET", "/v2/accounts", Fault::Status(500), Times::Always);
+    let answer = browser.get(&url).await;
+    assert_eq!(answer.status, StatusCode::BAD_GATEWAY);
+    assert!(
+        answer.body.contains("id=\"reference\"") && !answer.body.contains("500"),
+        "{}",
+        answer.body
+    );
+    app.sandbox.clear_faults();
+
+    // The authorization ends under the handler (the refresh's answer is
+    // lost): the user is sent to the connect route of the handler's set.
+    app.sandbox.advance(Duration::from_secs(3 * 3600));
+    app.sandbox.inject_fault("POST", "/oauth2/token", Fault::DropAfterProcessing, Times::Next(1));
+    let answer = browser.get(&url).await;
+    assert_eq!(
+        (answer.status, answer.location.as_deref()),
+        (StatusCode::SEE_OTHER, Some("/connect/payouts")),
+        "{}",
+        answer.body
+    );
 }
