@@ -68,6 +68,14 @@ mod auth;
 mod error;
 mod wire;
 
+/// What [`endpoint!`] expands to; not public API.
+#[doc(hidden)]
+pub mod __private {
+    pub use crate::api::custom::CustomEndpoint;
+    pub use reqwest::Method;
+    pub use serde_json;
+}
+
 pub use api::bodies::{RequestMoney, SavedSend, SendMoney, TradeOrder, Transfer};
 pub use api::client::Client;
 pub use api::cursor_list::{CursorList, CursorListPage};

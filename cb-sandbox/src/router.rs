@@ -86,7 +86,7 @@ pub(crate) fn router(state: AppState) -> Router {
     // Advanced Trade, each route gated by the scope Coinbase's table gives.
     let v3 = "/api/v3/brokerage";
     let route = |path: &str| format!("{v3}{path}");
-    use api::v3::{accounts as brokerage, convert, orders, products};
+    use api::v3::{accounts as brokerage, convert, orders, payment_methods as funding, products};
     let api = api
         .route(&route("/orders"), post(orders::create))
         .route(&route("/orders/preview"), post(orders::preview))
@@ -108,6 +108,8 @@ pub(crate) fn router(state: AppState) -> Router {
         .route(&route("/products/{product}/ticker"), get(products::ticker))
         .route(&route("/best_bid_ask"), get(products::best_bid_ask))
         .route(&route("/product_book"), get(products::product_book))
+        .route(&route("/payment_methods"), get(funding::list))
+        .route(&route("/payment_methods/{method}"), get(funding::show))
         .route(&route("/convert/quote"), post(convert::quote))
         .route(&route("/convert/trade/{trade}"), get(convert::show).post(convert::commit));
 

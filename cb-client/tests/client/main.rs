@@ -2,6 +2,7 @@
 
 mod capture;
 mod chaos;
+mod custom;
 mod endpoints;
 mod flow;
 mod fuzz;

@@ -1,5 +1,5 @@
 //! The Advanced Trade API (`/api/v3/brokerage`): orders, products, brokerage
-//! accounts and portfolios, and Convert. Each route is gated by the scope
+//! accounts and portfolios, payment methods, and Convert. Each route is gated by the scope
 //! Coinbase's "Advanced Trade Scope & Permissions" table gives it; answers
 //! have v3's shapes (no `data` envelope, `cursor`/`has_next` pages, errors
 //! as `{"error", "error_details", "message"}`).
@@ -7,6 +7,7 @@
 pub(crate) mod accounts;
 pub(crate) mod convert;
 pub(crate) mod orders;
+pub(crate) mod payment_methods;
 pub(crate) mod products;
 
 use rust_decimal::Decimal;
