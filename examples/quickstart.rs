@@ -11,15 +11,15 @@
 //!
 //! With `CB_CLIENT_ID`, `CB_CLIENT_SECRET` and `CB_REDIRECT_URI` set (the
 //! redirect URI on `http://127.0.0.1:PORT/...`), it talks to Coinbase
-//! instead: it prints the URL to open, waits for the browser on that port,
-//! and lists the accounts. That path needs a real Coinbase app, so it is not
+//! instead: it opens the URL in the browser (or prints it), waits for the
+//! callback on that port with `LoopbackRedirect`, and lists the accounts. That path needs a real Coinbase app, so it is not
 //! exercised by the tests.
 
 use std::error::Error as StdError;
 use std::time::Duration;
 
 use cb_client::models::AccountId;
-use cb_client::{Error, FileStore, OAuthClient, SendMoney, TokenStore};
+use cb_client::{Error, FileStore, LoopbackRedirect, OAuthClient, SendMoney, TokenStore};
 use cb_sandbox::{Sandbox, SandboxConfig};
 use cb_scopes::{ExposeSecret as _, scopes};
 use rust_decimal::Decimal;
@@ -133,30 +133,20 @@ async fn against_the_sandbox() -> Result<()> {
     Ok(())
 }
 
-/// The same flow against Coinbase: open the URL, come back to the loopback
-/// redirect URI, list accounts.
+/// The same flow against Coinbase: open the URL in the browser, come back
+/// to the loopback redirect URI (`LoopbackRedirect` listens there for that
+/// one callback, for at most five minutes), list accounts.
 async fn against_coinbase(client_id: &str, client_secret: &str, redirect_uri: &str) -> Result<()> {
-    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
-
-    let redirect = url::Url::parse(redirect_uri)?;
-    let port = redirect.port().ok_or("CB_REDIRECT_URI needs an explicit port on 127.0.0.1")?;
-    let oauth = OAuthClient::builder(client_id, client_secret, redirect_uri).build()?;
+    let listener = LoopbackRedirect::bind_to(redirect_uri).await?;
+    let oauth = OAuthClient::builder(client_id, client_secret, listener.redirect_uri()).build()?;
     let (url, pending) = oauth.authorize_url::<Payouts>().build()?;
-    println!("Open this URL in a browser:\n\n{url}\n");
-
-    let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await?;
+    if !LoopbackRedirect::open_browser(&url) {
+        println!("Open this URL in a browser:\n\n{url}\n");
+    }
     println!("waiting for the browser on {redirect_uri} ...");
-    let (mut socket, _) = listener.accept().await?;
-    let mut request = vec![0u8; 16 * 1024];
-    let read = socket.read(&mut request).await?;
-    let request = String::from_utf8_lossy(&request[..read]);
-    let target = request.split_whitespace().nth(1).ok_or("not an HTTP request")?;
-    let query = target.split_once('?').map_or("", |(_, query)| query).to_owned();
-    socket
-        .write_all(b"HTTP/1.1 200 OK\r\ncontent-type: text/plain\r\nconnection: close\r\n\r\nDone: you can close this tab.\n")
-        .await?;
+    let code = listener.wait(pending, Duration::from_secs(300)).await?;
 
-    let client = oauth.exchange(pending.complete_query(&query)?, "me").await?;
+    let client = oauth.exchange(code, "me").await?;
     println!("verified grant: {}", client.granted());
     for account in client.accounts().all().await? {
         println!("  {:<12} {}", account.name, account.balance);

@@ -66,6 +66,8 @@ pub mod guide {}
 mod api;
 mod auth;
 mod error;
+#[cfg(feature = "installed")]
+mod installed;
 mod wire;
 
 /// What [`endpoint!`] expands to; not public API.
@@ -101,6 +103,9 @@ pub use auth::tokens::{RecordError, TokenRecord, fingerprint};
 pub use error::{
     ApiError, Error, OrderRefusal, OrderRefusalReason, PendingSend, ReauthorizationReason,
 };
+#[cfg(feature = "installed")]
+#[cfg_attr(docsrs, doc(cfg(feature = "installed")))]
+pub use installed::{LoopbackError, LoopbackRedirect};
 
 /// `cb-scopes`, re-exported so that an app can depend on this crate alone.
 pub use cb_scopes;

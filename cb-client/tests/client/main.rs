@@ -7,6 +7,8 @@ mod endpoints;
 mod flow;
 mod fuzz;
 mod hostile;
+#[cfg(feature = "installed")]
+mod installed;
 mod observe;
 mod refresh;
 mod secrets;
