@@ -89,7 +89,9 @@ pub use api::orders::{ClosePosition, NewOrder};
 pub use api::request::ApiRequest;
 pub use api::transport::CB_VERSION;
 pub use auth::builder::OAuthClientBuilder;
-pub use auth::config::{COINBASE_API_BASE, COINBASE_LOGIN_BASE, Clock, RetryPolicy};
+pub use auth::config::{
+    AuthorizationEnded, COINBASE_API_BASE, COINBASE_LOGIN_BASE, Clock, RetryPolicy,
+};
 pub use auth::oauth_client::OAuthClient;
 pub use auth::store;
 #[cfg(feature = "postgres")]

@@ -131,6 +131,22 @@ async fn chaos_three_app_processes_restoring_per_request_lose_no_authorization()
 }
 
 #[tokio::test]
+async fn keys_are_listed_a_page_at_a_time() {
+    use futures_util::TryStreamExt as _;
+    let Some(url) = database_url() else { return };
+    let table = Table::new(&url, "keys");
+    let store = table.store().await;
+    let mut expected: Vec<String> = (0..1005).map(|n| format!("user-{n:04}")).collect();
+    for key in &expected {
+        store.save(key, &record("a", "r"), None).await.unwrap();
+    }
+    let mut keys: Vec<String> = store.keys().try_collect().await.unwrap();
+    keys.sort();
+    expected.sort();
+    assert_eq!(keys, expected);
+}
+
+#[tokio::test]
 async fn records_are_encrypted_at_rest_and_a_wrong_key_is_a_clear_error() {
     let Some(url) = database_url() else { return };
     let table = Table::new(&url, "crypto");

@@ -160,6 +160,24 @@ async fn two_processes_with_50_tasks_share_a_store_through_20_expiries() {
 }
 
 #[tokio::test]
+async fn keys_are_listed_by_scan_and_locks_are_not_keys() {
+    use futures_util::TryStreamExt as _;
+    let Some(url) = redis_url() else { return };
+    let prefix = Prefix::new(&url, "keys");
+    let store = prefix.store(Duration::from_secs(30)).await;
+    let mut expected: Vec<String> = (0..600).map(|n| format!("user-{n:03}")).collect();
+    for key in &expected {
+        store.save(key, &record("a"), None).await.unwrap();
+    }
+    let _lock = store.lock_refresh("user-000").await.unwrap();
+    let mut keys: Vec<String> = store.keys().try_collect().await.unwrap();
+    keys.sort();
+    keys.dedup();
+    expected.sort();
+    assert_eq!(keys, expected);
+}
+
+#[tokio::test]
 async fn the_first_command_after_the_connection_dropped_succeeds() {
     let Some(url) = redis_url() else { return };
     let prefix = Prefix::new(&url, "reconnect");

@@ -96,7 +96,7 @@ impl<S: DeclaredScopes> Client<S> {
     pub async fn revoke(&self) -> Result<(), Error> {
         let Connection { config, session } = &self.api;
         let inner = &**config;
-        match session.token(config).await {
+        let live = match session.token(config).await {
             Ok(token) => {
                 let status = token_endpoint::revoke(inner, &token).await?;
                 if status != reqwest::StatusCode::OK {
@@ -108,13 +108,17 @@ impl<S: DeclaredScopes> Client<S> {
                         )],
                     });
                 }
+                true
             }
             // Nothing usable to revoke: the authorization is gone already.
-            Err(Error::ReauthorizationRequired { .. }) => {}
+            Err(Error::ReauthorizationRequired { .. }) => false,
             Err(error) => return Err(error),
-        }
+        };
         inner.store.delete(session.key()).await?;
         session.clear();
+        if live {
+            inner.ended(session.key(), &crate::ReauthorizationReason::Revoked);
+        }
         tracing::info!(target: "cb_client", "revoked an authorization");
         Ok(())
     }

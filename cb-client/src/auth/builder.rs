@@ -8,7 +8,10 @@ use cb_scopes::__private::is_loopback;
 use secrecy::{ExposeSecret as _, SecretString};
 use url::Url;
 
-use crate::auth::config::{COINBASE_API_BASE, COINBASE_LOGIN_BASE, Clock, Config, RetryPolicy};
+use crate::auth::config::{
+    AuthorizationEnded, COINBASE_API_BASE, COINBASE_LOGIN_BASE, Clock, Config, EndListener,
+    RetryPolicy,
+};
 use crate::auth::oauth_client::OAuthClient;
 use crate::auth::store::TokenStore;
 use crate::auth::store::memory::MemoryStore;
@@ -39,6 +42,7 @@ impl OAuthClient {
             retry: RetryPolicy::default(),
             max_response_bytes: wire::DEFAULT_MAX_RESPONSE_BYTES,
             http: None,
+            on_ended: None,
         }
     }
 
@@ -98,6 +102,7 @@ pub struct OAuthClientBuilder {
     retry: RetryPolicy,
     max_response_bytes: usize,
     http: Option<reqwest::Client>,
+    on_ended: Option<EndListener>,
 }
 
 impl OAuthClientBuilder {
@@ -171,6 +176,20 @@ impl OAuthClientBuilder {
     pub fn timeouts(mut self, connect: Duration, request: Duration) -> Self {
         self.connect_timeout = connect;
         self.request_timeout = request;
+        self
+    }
+
+    /// Calls `listener` whenever this client finds an authorization ended:
+    /// revoked (by [`OAuthClient::revoke`] or `Client::revoke`), or a
+    /// refresh that Coinbase refused or whose answer was lost. The app can
+    /// then ask the user to connect again (an email, a banner). It runs on
+    /// the task that found the end, so keep it short (send to a channel).
+    /// Several instances may each report the same end once.
+    pub fn on_authorization_ended(
+        mut self,
+        listener: impl Fn(&AuthorizationEnded) + Send + Sync + 'static,
+    ) -> Self {
+        self.on_ended = Some(Arc::new(listener));
         self
     }
 
@@ -251,6 +270,7 @@ impl OAuthClientBuilder {
             retry: self.retry,
             max_response_bytes: self.max_response_bytes,
             background: tokio_util::task::TaskTracker::new(),
+            on_ended: self.on_ended,
         }))
     }
 }

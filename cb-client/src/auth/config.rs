@@ -9,6 +9,7 @@ use url::Url;
 
 use crate::auth::store::TokenStore;
 use crate::auth::token_endpoint::RefreshEndpoint;
+use crate::error::ReauthorizationReason;
 
 /// Coinbase's login host: authorize, token and revoke endpoints.
 pub const COINBASE_LOGIN_BASE: &str = "https://login.coinbase.com/";
@@ -55,6 +56,32 @@ pub(crate) struct Config {
     /// refreshes, and saves of refreshed pairs that are not saved yet.
     /// [`OAuthClient::shutdown`](crate::OAuthClient::shutdown) waits for it.
     pub(crate) background: tokio_util::task::TaskTracker,
+    /// Told when an authorization ends.
+    pub(crate) on_ended: Option<EndListener>,
+}
+
+impl Config {
+    /// Tells the app, if it asked, that the authorization under `key` ended.
+    pub(crate) fn ended(&self, key: &str, reason: &ReauthorizationReason) {
+        if let Some(listener) = &self.on_ended {
+            listener(&AuthorizationEnded { key: key.to_owned(), reason: reason.clone() });
+        }
+    }
+}
+
+/// What the app registered to hear of ended authorizations.
+pub(crate) type EndListener = Arc<dyn Fn(&AuthorizationEnded) + Send + Sync>;
+
+/// An authorization that ended, as
+/// [`on_authorization_ended`](crate::OAuthClientBuilder::on_authorization_ended)
+/// reports it: whose, and why (revoked, a refresh refused, an answer lost).
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct AuthorizationEnded {
+    /// The key it was stored under.
+    pub key: String,
+    /// Why it ended.
+    pub reason: ReauthorizationReason,
 }
 
 /// How often and how patiently failed requests are retried.

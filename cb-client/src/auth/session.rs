@@ -478,6 +478,7 @@ impl Session {
             tracing::warn!(target: "cb_client", "the end of an authorization could not be recorded: {error}");
         }
         self.apply(Event::Ended(reason.clone()));
+        config.ended(&self.key, &reason);
         Error::reauthorize(reason)
     }
 }

@@ -9,6 +9,7 @@ mod fuzz;
 mod hostile;
 #[cfg(feature = "installed")]
 mod installed;
+mod listing;
 mod observe;
 mod refresh;
 mod secrets;

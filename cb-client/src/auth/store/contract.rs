@@ -13,6 +13,9 @@ use crate::auth::tokens::TokenRecord;
 /// can be used as trait objects.
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
+/// The boxed stream [`TokenStore::keys`] returns.
+pub type BoxStream<'a, T> = Pin<Box<dyn futures_util::Stream<Item = T> + Send + 'a>>;
+
 /// A record as loaded, with the version a compare-and-swap save expects.
 #[derive(Clone, Debug)]
 pub struct Stored {
@@ -47,6 +50,16 @@ pub trait TokenStore: Send + Sync + 'static {
 
     /// Removes the record under `key`; removing nothing is not an error.
     fn delete<'a>(&'a self, key: &'a str) -> BoxFuture<'a, Result<(), StoreError>>;
+
+    /// The key of every stored record, tombstones included, in no set
+    /// order: for an app that looks over its authorizations (to re-encrypt
+    /// them, or to tell users whose connection ended). The default, for a
+    /// store that cannot list, yields one [`StoreError::Unsupported`].
+    fn keys(&self) -> BoxStream<'_, Result<String, StoreError>> {
+        Box::pin(futures_util::stream::once(async {
+            Err(StoreError::Unsupported("listing its keys"))
+        }))
+    }
 
     /// Holds off other processes' refreshes of `key` until the returned lock
     /// is dropped. The default does nothing, which is right for a store no

@@ -26,6 +26,9 @@ pub enum StoreError {
     /// The file system failed.
     #[error(transparent)]
     Io(#[from] std::io::Error),
+    /// The store cannot do this (a store that cannot list its keys, say).
+    #[error("this store does not support {0}")]
+    Unsupported(&'static str),
     /// Another failure of a custom store.
     #[error(transparent)]
     Other(Box<dyn std::error::Error + Send + Sync>),

@@ -10,7 +10,9 @@ use std::time::{Duration, Instant};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest as _, Sha256};
 
-use crate::auth::store::contract::{BoxFuture, RefreshLock, Stored, TokenStore};
+use futures_util::StreamExt as _;
+
+use crate::auth::store::contract::{BoxFuture, BoxStream, RefreshLock, Stored, TokenStore};
 use crate::auth::store::error::StoreError;
 use crate::auth::tokens::TokenRecord;
 
@@ -174,6 +176,44 @@ impl FileStore {
         }
     }
 
+    /// The keys of the records in the directory: the key each file holds,
+    /// or, for a file an earlier version wrote, the key its name escapes.
+    fn keys_blocking(dir: &Path) -> Result<Vec<String>, StoreError> {
+        let mut keys = Vec::new();
+        for entry in fs::read_dir(dir)? {
+            let path = entry?.path();
+            let Some(stem) = path.file_name().and_then(|name| name.to_str()?.strip_suffix(".json"))
+            else {
+                continue;
+            };
+            let hashed = stem.len() == 64 && stem.bytes().all(|b| b.is_ascii_hexdigit());
+            if !hashed {
+                let key = percent_encoding::percent_decode_str(stem).decode_utf8_lossy();
+                keys.push(key.into_owned());
+                continue;
+            }
+            let bytes = match fs::read(&path) {
+                Ok(bytes) => bytes,
+                // Deleted since the listing.
+                Err(error) if error.kind() == std::io::ErrorKind::NotFound => continue,
+                Err(error) => return Err(error.into()),
+            };
+            let key = serde_json::from_slice::<FileContent>(&bytes).ok().and_then(|c| c.key);
+            match key {
+                Some(key) => keys.push(key),
+                None => {
+                    return Err(StoreError::Corrupt {
+                        key: stem.to_owned(),
+                        detail: "the file does not say whose record it is".into(),
+                    });
+                }
+            }
+        }
+        keys.sort();
+        keys.dedup();
+        Ok(keys)
+    }
+
     fn read_file(key: &str, path: &Path) -> Result<Option<Stored>, StoreError> {
         let bytes = match fs::read(path) {
             Ok(bytes) => bytes,
@@ -291,6 +331,19 @@ impl TokenStore for FileStore {
             let (store, key, record) = (self.clone(), key.to_owned(), record.clone());
             blocking(move || store.save_blocking(&key, &record, expected_version)).await
         })
+    }
+
+    fn keys(&self) -> BoxStream<'_, Result<String, StoreError>> {
+        let dir = self.dir.clone();
+        let listed = async move { blocking(move || FileStore::keys_blocking(&dir)).await };
+        Box::pin(
+            futures_util::stream::once(listed)
+                .map(|listed| match listed {
+                    Ok(keys) => futures_util::stream::iter(keys.into_iter().map(Ok)).left_stream(),
+                    Err(error) => futures_util::stream::once(async { Err(error) }).right_stream(),
+                })
+                .flatten(),
+        )
     }
 
     fn delete<'a>(&'a self, key: &'a str) -> BoxFuture<'a, Result<(), StoreError>> {

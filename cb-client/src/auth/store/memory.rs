@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 use std::sync::Mutex;
 
-use crate::auth::store::contract::{BoxFuture, Stored, TokenStore};
+use crate::auth::store::contract::{BoxFuture, BoxStream, Stored, TokenStore};
 use crate::auth::store::error::StoreError;
 use crate::auth::tokens::TokenRecord;
 
@@ -50,6 +50,11 @@ impl TokenStore for MemoryStore {
             Ok(version)
         });
         Box::pin(async move { result })
+    }
+
+    fn keys(&self) -> BoxStream<'_, Result<String, StoreError>> {
+        let keys: Vec<String> = self.with(|records| records.keys().cloned().collect());
+        Box::pin(futures_util::stream::iter(keys.into_iter().map(Ok)))
     }
 
     fn delete<'a>(&'a self, key: &'a str) -> BoxFuture<'a, Result<(), StoreError>> {

@@ -31,7 +31,7 @@ mod redis;
 #[cfg(feature = "redis")]
 #[cfg_attr(docsrs, doc(cfg(feature = "redis")))]
 pub use self::redis::{RedisStore, RedisStoreBuilder};
-pub use contract::{BoxFuture, RefreshLock, Stored, TokenStore};
+pub use contract::{BoxFuture, BoxStream, RefreshLock, Stored, TokenStore};
 pub use error::StoreError;
 pub use file::FileStore;
 pub use memory::MemoryStore;

@@ -38,7 +38,7 @@ use tokio_postgres::config::SslMode;
 use tokio_postgres::types::Type;
 use tokio_postgres_rustls::MakeRustlsConnect;
 
-use crate::auth::store::contract::{BoxFuture, RefreshLock, Stored, TokenStore};
+use crate::auth::store::contract::{BoxFuture, BoxStream, RefreshLock, Stored, TokenStore};
 use crate::auth::store::error::StoreError;
 use crate::auth::tokens::TokenRecord;
 
@@ -495,6 +495,27 @@ impl TokenStore for PgStore {
             let record = self.open(key, &bytes, key_id.as_deref())?;
             Ok(Some(Stored { record, version: u64::try_from(version).unwrap_or(0) }))
         })
+    }
+
+    /// The keys of the table, a thousand at a time in key order (so that a
+    /// large table is never read at once).
+    fn keys(&self) -> BoxStream<'_, Result<String, StoreError>> {
+        let pages =
+            futures_util::stream::try_unfold(Some(String::new()), move |after| async move {
+                let Some(after) = after else { return Ok::<_, StoreError>(None) };
+                let client = self.client().await?;
+                let query = format!(
+                    "SELECT key FROM {} WHERE key > $1 ORDER BY key LIMIT 1000",
+                    self.table
+                );
+                let rows =
+                    client.query_typed(&query, &[(&after, Type::TEXT)]).await.map_err(database)?;
+                let keys: Vec<String> = rows.iter().map(|row| row.get(0)).collect();
+                let next = (keys.len() == 1000).then(|| keys[999].clone());
+                let page = futures_util::stream::iter(keys.into_iter().map(Ok::<_, StoreError>));
+                Ok(Some((page, next)))
+            });
+        Box::pin(futures_util::TryStreamExt::try_flatten(pages))
     }
 
     fn save<'a>(

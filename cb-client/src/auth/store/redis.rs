@@ -17,7 +17,7 @@ use std::time::{Duration, Instant};
 use redis::aio::ConnectionManager;
 use redis::{AsyncCommands as _, Script};
 
-use crate::auth::store::contract::{BoxFuture, RefreshLock, Stored, TokenStore};
+use crate::auth::store::contract::{BoxFuture, BoxStream, RefreshLock, Stored, TokenStore};
 use crate::auth::store::error::StoreError;
 use crate::auth::tokens::TokenRecord;
 
@@ -281,6 +281,48 @@ impl TokenStore for RedisStore {
                 _ => Err(StoreError::Conflict { expected: expected_version, found: version }),
             }
         })
+    }
+
+    /// The keys under this store's prefix, by `SCAN` (so that a large
+    /// keyspace is never read at once); a key may be listed twice if the
+    /// keyspace is resized meanwhile, as `SCAN` allows.
+    fn keys(&self) -> BoxStream<'_, Result<String, StoreError>> {
+        let glob_safe: String = self
+            .prefix
+            .chars()
+            .flat_map(|c| if "*?[]\\".contains(c) { vec!['\\', c] } else { vec![c] })
+            .collect();
+        let pattern = format!("{glob_safe}:*");
+        let strip = format!("{}:", self.prefix);
+        // (cursor, done): `SCAN` ends when it answers cursor 0.
+        let pages = futures_util::stream::try_unfold((0u64, false), move |(cursor, done)| {
+            let (pattern, strip) = (pattern.clone(), strip.clone());
+            async move {
+                if done {
+                    return Ok::<_, StoreError>(None);
+                }
+                let (next, found): (u64, Vec<String>) = reconnecting(|| {
+                    let mut connection = self.connection.clone();
+                    let command = redis::cmd("SCAN")
+                        .arg(cursor)
+                        .arg("MATCH")
+                        .arg(&pattern)
+                        .arg("COUNT")
+                        .arg(500)
+                        .clone();
+                    async move { command.query_async(&mut connection).await }
+                })
+                .await
+                .map_err(redis_error)?;
+                let keys: Vec<Result<String, StoreError>> = found
+                    .into_iter()
+                    .filter_map(|name| name.strip_prefix(&strip).map(str::to_owned))
+                    .map(Ok)
+                    .collect();
+                Ok(Some((futures_util::stream::iter(keys), (next, next == 0))))
+            }
+        });
+        Box::pin(futures_util::TryStreamExt::try_flatten(pages))
     }
 
     fn delete<'a>(&'a self, key: &'a str) -> BoxFuture<'a, Result<(), StoreError>> {
