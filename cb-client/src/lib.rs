@@ -86,6 +86,9 @@ pub use api::models;
 pub use api::models::AuthInfo;
 pub use api::models::order_configuration::{OrderConfiguration, Side, StopDirection};
 pub use api::orders::{ClosePosition, NewOrder};
+#[cfg(feature = "rate-limit")]
+#[cfg_attr(docsrs, doc(cfg(feature = "rate-limit")))]
+pub use api::rate_limit::RateLimits;
 pub use api::request::ApiRequest;
 pub use api::transport::CB_VERSION;
 pub use auth::builder::OAuthClientBuilder;

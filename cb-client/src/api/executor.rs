@@ -124,6 +124,14 @@ impl Connection {
                 &call.needed,
                 attempt,
             );
+            #[cfg(feature = "rate-limit")]
+            if let Some(limiter) = &self.config.limiter {
+                let waited =
+                    limiter.wait(self.session.key(), &call.path).instrument(span.clone()).await;
+                if !waited.is_zero() {
+                    span.record("cb.rate_limit_wait_ms", waited.as_millis() as u64);
+                }
+            }
             let result = self.once(call).instrument(span).await;
             let wait = match &result {
                 Err(Error::RateLimited { retry_after }) => {

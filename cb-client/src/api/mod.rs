@@ -17,6 +17,8 @@ pub(crate) mod executor;
 pub(crate) mod list;
 pub mod models;
 pub(crate) mod orders;
+#[cfg(feature = "rate-limit")]
+pub(crate) mod rate_limit;
 pub(crate) mod request;
 pub(crate) mod transport;
 pub(crate) mod two_factor;

@@ -111,6 +111,7 @@ pub(crate) fn request_span(
         cb.attempt = attempt,
         http.status = tracing::field::Empty,
         cb.retry_after = tracing::field::Empty,
+        cb.rate_limit_wait_ms = tracing::field::Empty,
         http.request.method = method,
         url.template = %template,
         http.response.status_code = tracing::field::Empty,

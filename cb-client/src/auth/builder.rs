@@ -43,6 +43,8 @@ impl OAuthClient {
             max_response_bytes: wire::DEFAULT_MAX_RESPONSE_BYTES,
             http: None,
             on_ended: None,
+            #[cfg(feature = "rate-limit")]
+            rate_limits: None,
         }
     }
 
@@ -103,6 +105,8 @@ pub struct OAuthClientBuilder {
     max_response_bytes: usize,
     http: Option<reqwest::Client>,
     on_ended: Option<EndListener>,
+    #[cfg(feature = "rate-limit")]
+    rate_limits: Option<crate::RateLimits>,
 }
 
 impl OAuthClientBuilder {
@@ -193,6 +197,17 @@ impl OAuthClientBuilder {
         self
     }
 
+    /// Keeps each authorization under `limits` (feature `rate-limit`): a
+    /// call that would go over waits until it fits, and its span says how
+    /// long (`cb.rate_limit_wait_ms`). Off by default: the client then only
+    /// honours Coinbase's 429s.
+    #[cfg(feature = "rate-limit")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "rate-limit")))]
+    pub fn rate_limits(mut self, limits: crate::RateLimits) -> Self {
+        self.rate_limits = Some(limits);
+        self
+    }
+
     /// How long before its expiry an access token is refreshed; 60 s by
     /// default.
     pub fn refresh_margin(mut self, margin: Duration) -> Self {
@@ -271,6 +286,10 @@ impl OAuthClientBuilder {
             max_response_bytes: self.max_response_bytes,
             background: tokio_util::task::TaskTracker::new(),
             on_ended: self.on_ended,
+            #[cfg(feature = "rate-limit")]
+            limiter: self
+                .rate_limits
+                .map(|limits| Arc::new(crate::api::rate_limit::Limiter::new(limits))),
         }))
     }
 }

@@ -58,6 +58,9 @@ pub(crate) struct Config {
     pub(crate) background: tokio_util::task::TaskTracker,
     /// Told when an authorization ends.
     pub(crate) on_ended: Option<EndListener>,
+    /// Keeps each authorization under its request budgets.
+    #[cfg(feature = "rate-limit")]
+    pub(crate) limiter: Option<Arc<crate::api::rate_limit::Limiter>>,
 }
 
 impl Config {

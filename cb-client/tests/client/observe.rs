@@ -71,3 +71,42 @@ fn every_call_has_a_span_with_route_scope_status_and_attempt() {
         }
     }
 }
+
+/// The client keeps each authorization under its budget, and says so in
+/// the spans of the calls that waited.
+#[cfg(feature = "rate-limit")]
+#[test]
+fn a_rate_limited_call_waits_per_authorization_and_its_span_says_so() {
+    let capture = Capture::start();
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let elapsed = runtime.block_on(async {
+        let env = Env::new().await;
+        let limits = cb_client::RateLimits::coinbase().advanced_trade_per_second(5);
+        let oauth = env.builder().rate_limits(limits).build().unwrap();
+        let first = env.connect::<Reader>(&oauth, "user-1", None).await.unwrap();
+        let second = env.connect::<Reader>(&oauth, "user-2", None).await.unwrap();
+        let product = cb_client::models::ProductId::from("BTC-USD");
+        let started = std::time::Instant::now();
+        for _ in 0..10 {
+            first.product(&product).await.unwrap();
+        }
+        let elapsed = started.elapsed();
+        // The other authorization has a budget of its own.
+        for _ in 0..3 {
+            second.product(&product).await.unwrap();
+        }
+        elapsed
+    });
+    let spans = capture.stop().spans;
+    let products: Vec<&CapturedSpan> = spans
+        .iter()
+        .filter(|s| field(s, "url.template") == Some("/api/v3/brokerage/products/:product_id"))
+        .collect();
+    assert_eq!(products.len(), 13);
+    let waited = |span: &&&CapturedSpan| field(span, "cb.rate_limit_wait_ms").is_some();
+    // 5 a second, from a full burst of 5: at least four of the first ten
+    // waited, none of the other user's three.
+    assert!(products[..10].iter().filter(waited).count() >= 4, "{products:?}");
+    assert_eq!(products[10..].iter().filter(waited).count(), 0, "{products:?}");
+    assert!(elapsed >= Duration::from_millis(700), "ten calls at 5/s took {elapsed:?}");
+}
