@@ -9,5 +9,6 @@ mod postgres;
 mod readme;
 mod redis;
 mod shared_store;
+mod store_contract;
 mod ui;
 mod workers;

@@ -130,6 +130,16 @@ async fn chaos_three_app_processes_restoring_per_request_lose_no_authorization()
     crate::chaos::run(&format!("PgStore, {through}"), store).await;
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pg_store_keeps_the_store_contract() {
+    let Some(url) = database_url() else { return };
+    let table = Table::new(&url, "contract");
+    cb_client::store::StoreContract::new()
+        .check(|| table.store())
+        .await
+        .unwrap_or_else(|failures| panic!("{failures}"));
+}
+
 #[tokio::test]
 async fn keys_are_listed_a_page_at_a_time() {
     use futures_util::TryStreamExt as _;

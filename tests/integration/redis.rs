@@ -159,6 +159,16 @@ async fn two_processes_with_50_tasks_share_a_store_through_20_expiries() {
     assert_eq!((stats.refreshes, stats.invalid_grants), (20, 0));
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn redis_store_keeps_the_store_contract() {
+    let Some(url) = redis_url() else { return };
+    let prefix = Prefix::new(&url, "contract");
+    cb_client::store::StoreContract::new()
+        .check(|| prefix.store(Duration::from_secs(30)))
+        .await
+        .unwrap_or_else(|failures| panic!("{failures}"));
+}
+
 #[tokio::test]
 async fn keys_are_listed_by_scan_and_locks_are_not_keys() {
     use futures_util::TryStreamExt as _;

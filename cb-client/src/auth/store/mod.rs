@@ -18,8 +18,13 @@
 //! lock (`SELECT ... FOR UPDATE` in a transaction held by the returned
 //! [`RefreshLock`]) or an advisory lock, so that instances serialize their
 //! refreshes.
+//!
+//! With the `test-util` feature, [`StoreContract`] checks a store of your
+//! own against this contract in one call, as the crate's stores are.
 
 pub(crate) mod contract;
+#[cfg(feature = "test-util")]
+mod contract_check;
 pub(crate) mod error;
 pub(crate) mod file;
 pub(crate) mod memory;
@@ -32,6 +37,9 @@ mod redis;
 #[cfg_attr(docsrs, doc(cfg(feature = "redis")))]
 pub use self::redis::{RedisStore, RedisStoreBuilder};
 pub use contract::{BoxFuture, BoxStream, RefreshLock, Stored, TokenStore};
+#[cfg(feature = "test-util")]
+#[cfg_attr(docsrs, doc(cfg(feature = "test-util")))]
+pub use contract_check::{ContractFailures, StoreContract};
 pub use error::StoreError;
 pub use file::FileStore;
 pub use memory::MemoryStore;

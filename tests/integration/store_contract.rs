@@ -1,0 +1,64 @@
+//! The store conformance kit (`StoreContract`, feature `test-util`) run on
+//! the crate's own stores: the file and memory stores here, `PgStore` and
+//! `RedisStore` in their modules; and a broken store, which it must catch.
+
+use std::sync::Arc;
+
+use cb_client::store::{BoxFuture, StoreContract};
+use cb_client::{FileStore, MemoryStore, StoreError, Stored, TokenRecord, TokenStore};
+
+#[tokio::test]
+async fn the_memory_and_file_stores_keep_the_contract() {
+    StoreContract::new().single_instance().check(|| async { MemoryStore::new() }).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().to_owned();
+    StoreContract::new()
+        .check(|| {
+            let path = path.clone();
+            async move { FileStore::new(path).unwrap() }
+        })
+        .await
+        .unwrap_or_else(|failures| panic!("{failures}"));
+}
+
+/// A store that forgets compare-and-swap: every save wins.
+struct LastWriterWins(Arc<MemoryStore>);
+
+impl TokenStore for LastWriterWins {
+    fn load<'a>(&'a self, key: &'a str) -> BoxFuture<'a, Result<Option<Stored>, StoreError>> {
+        self.0.load(key)
+    }
+
+    fn save<'a>(
+        &'a self,
+        key: &'a str,
+        record: &'a TokenRecord,
+        _expected: Option<u64>,
+    ) -> BoxFuture<'a, Result<u64, StoreError>> {
+        Box::pin(async move {
+            let current = self.0.load(key).await?.map(|stored| stored.version);
+            self.0.save(key, record, current).await
+        })
+    }
+
+    fn delete<'a>(&'a self, key: &'a str) -> BoxFuture<'a, Result<(), StoreError>> {
+        self.0.delete(key)
+    }
+}
+
+#[tokio::test]
+async fn a_store_without_compare_and_swap_fails_the_contract() {
+    let shared = Arc::new(MemoryStore::new());
+    let failures = StoreContract::new()
+        .check(|| {
+            let shared = shared.clone();
+            async move { LastWriterWins(shared) }
+        })
+        .await
+        .expect_err("last-writer-wins is not compare-and-swap");
+    let text = failures.to_string();
+    assert!(text.contains("compare-and-swap saves"), "{text}");
+    assert!(text.contains("one winner"), "{text}");
+    // It has no refresh lock either.
+    assert!(text.contains("excludes another instance"), "{text}");
+}
