@@ -10,6 +10,7 @@ use std::time::{Duration, SystemTime};
 
 use axum::Router;
 use axum::extract::Request;
+use axum::http::StatusCode;
 use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
@@ -19,7 +20,6 @@ use cb_client::{Error, OAuthClient};
 use futures_util::future::BoxFuture;
 use serde::{Deserialize, Serialize};
 
-use crate::layer::CoinbaseLayer;
 use crate::outcome::ConnectOutcome;
 use crate::pages;
 use crate::user::AsyncUserKey;
@@ -185,7 +185,7 @@ fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 /// - **`POST /signout`** revokes at Coinbase, deletes the record and
 ///   forgets the user.
 pub struct CoinbaseConnect<S> {
-    shared: Arc<Shared>,
+    pub(crate) shared: Arc<Shared>,
     /// Each connect route: its path, and how to build it for its set.
     routes: Vec<(String, ConnectRoute)>,
     set: PhantomData<fn() -> S>,
@@ -351,12 +351,6 @@ impl<S> CoinbaseConnect<S> {
             |router, (path, route)| router.merge(route(path, self.shared.clone())),
         )
     }
-
-    /// The layer that lets every handler of the app extract
-    /// [`Coinbase<S>`](crate::Coinbase): apply it to the whole router.
-    pub fn layer(&self) -> CoinbaseLayer {
-        CoinbaseLayer(self.shared.clone())
-    }
 }
 
 impl<S> fmt::Debug for CoinbaseConnect<S> {
@@ -502,4 +496,24 @@ async fn signout(shared: Arc<Shared>, request: Request) -> Response {
     let mut response = Redirect::to(&shared.after_signout).into_response();
     response.headers_mut().extend(shared.users.forget(&parts).await);
     response
+}
+
+/// The app's answer to a request without a usable authorization for the
+/// set `set`: by default a redirect to that set's connect route.
+pub(crate) fn reject(shared: &Shared, set: TypeId, reason: RejectionReason) -> Response {
+    let reason = match reason {
+        RejectionReason::MoreScopesNeeded { missing, connect_path: None } => {
+            RejectionReason::MoreScopesNeeded { missing, connect_path: shared.connect_path_of(set) }
+        }
+        reason => reason,
+    };
+    match &shared.rejection {
+        Rejection::Redirect => match shared.connect_path_of(set) {
+            Some(path) => Redirect::to(&path).into_response(),
+            // No connect route serves this set: nothing to send the user to.
+            None => StatusCode::UNAUTHORIZED.into_response(),
+        },
+        Rejection::Unauthorized => StatusCode::UNAUTHORIZED.into_response(),
+        Rejection::Custom(respond) => respond(reason),
+    }
 }

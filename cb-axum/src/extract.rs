@@ -6,11 +6,11 @@ use std::any::TypeId;
 use axum::extract::FromRequestParts;
 use axum::http::StatusCode;
 use axum::http::request::Parts;
-use axum::response::{IntoResponse as _, Redirect, Response};
+use axum::response::{IntoResponse as _, Response};
 use cb_client::cb_scopes::DeclaredScopes;
 use cb_client::{Client, Error, StoreError};
 
-use crate::connect::{CoinbaseState, Rejection, RejectionReason, Shared};
+use crate::connect::{CoinbaseState, RejectionReason, reject};
 
 /// The current user's Coinbase authorization, checked to grant every scope
 /// of `S`: restored from the store under the user's key, without a network
@@ -78,25 +78,5 @@ where
                 Err((StatusCode::SERVICE_UNAVAILABLE, "the token store failed").into_response())
             }
         }
-    }
-}
-
-/// The app's answer to a request without a usable authorization for the
-/// set `set`: by default a redirect to that set's connect route.
-pub(crate) fn reject(shared: &Shared, set: TypeId, reason: RejectionReason) -> Response {
-    let reason = match reason {
-        RejectionReason::MoreScopesNeeded { missing, connect_path: None } => {
-            RejectionReason::MoreScopesNeeded { missing, connect_path: shared.connect_path_of(set) }
-        }
-        reason => reason,
-    };
-    match &shared.rejection {
-        Rejection::Redirect => match shared.connect_path_of(set) {
-            Some(path) => Redirect::to(&path).into_response(),
-            // No connect route serves this set: nothing to send the user to.
-            None => StatusCode::UNAUTHORIZED.into_response(),
-        },
-        Rejection::Unauthorized => StatusCode::UNAUTHORIZED.into_response(),
-        Rejection::Custom(respond) => respond(reason),
     }
 }

@@ -8,7 +8,7 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use cb_client::{Error, ReauthorizationReason};
 
-use crate::RejectionReason;
+use crate::connect::RejectionReason;
 use crate::layer::Reconnect;
 
 /// A `cb_client::Error` from a handler that needs the set `S`, as a

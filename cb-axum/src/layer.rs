@@ -13,12 +13,19 @@ use futures_util::future::BoxFuture;
 use tower_layer::Layer;
 use tower_service::Service;
 
-use crate::RejectionReason;
-use crate::connect::{CoinbaseState, Shared};
-use crate::extract::reject;
+use crate::connect::{CoinbaseConnect, CoinbaseState, RejectionReason, Shared, reject};
 
-/// What [`CoinbaseConnect::layer`](crate::CoinbaseConnect::layer) returns:
-/// apply it to the whole router.
+impl<S> CoinbaseConnect<S> {
+    /// The layer that lets every handler of the app extract
+    /// [`Coinbase<S>`](crate::Coinbase), and that turns a handler's
+    /// [`CoinbaseError`](crate::CoinbaseError) into the app's rejection:
+    /// apply it to the whole router.
+    pub fn layer(&self) -> CoinbaseLayer {
+        CoinbaseLayer(self.shared.clone())
+    }
+}
+
+/// What [`CoinbaseConnect::layer`] returns: apply it to the whole router.
 #[derive(Clone)]
 pub struct CoinbaseLayer(pub(crate) Arc<Shared>);
 

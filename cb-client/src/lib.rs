@@ -73,7 +73,7 @@ mod wire;
 /// What [`endpoint!`] expands to; not public API.
 #[doc(hidden)]
 pub mod __private {
-    pub use crate::api::custom::CustomEndpoint;
+    pub use crate::api::custom::{CustomEndpoint, route_params};
     pub use reqwest::Method;
     pub use serde_json;
 }

@@ -61,10 +61,27 @@ impl CustomEndpoint {
     }
 }
 
+/// How many `:param` segments `route` has: the number of ids a declaration
+/// must take, checked when it compiles.
+#[doc(hidden)]
+pub const fn route_params(route: &str) -> usize {
+    let bytes = route.as_bytes();
+    let mut count = 0;
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b':' && i > 0 && bytes[i - 1] == b'/' {
+            count += 1;
+        }
+        i += 1;
+    }
+    count
+}
+
 /// Declares an endpoint the crate does not cover, the way the crate
 /// declares its own: its summary, `#[endpoint(METHOD "/route/:param",
 /// scope, ...)]`, and a function signature whose parameters fill the
-/// route's `:param`s in order (anything that is `AsRef<str>`), followed,
+/// route's `:param`s in order (anything that is `AsRef<str>`; as many as
+/// the route has, or the declaration does not compile), followed,
 /// for a request with a body, by `; body: Type` (anything `Serialize`).
 /// The answer type is any `Deserialize` type, or `List<T>` for a v2 list.
 ///
@@ -125,6 +142,10 @@ macro_rules! endpoint {
             $($id: $id_type),*
         ) -> $crate::List<$item> {
             const ENDPOINT: $crate::__private::CustomEndpoint = $crate::endpoint!(@endpoint $method $route $($($scope)+)?);
+            const _: () = ::core::assert!(
+                $crate::__private::route_params($route) == <[&str]>::len(&[$(::core::stringify!($id)),*]),
+                "the function takes another number of ids than the route has `:params`",
+            );
             ENDPOINT.list(client, [$(::core::convert::AsRef::<str>::as_ref(&$id)),*])
         }
     };
@@ -142,6 +163,10 @@ macro_rules! endpoint {
             $body: $body_type,
         ) -> $crate::ApiRequest<$answer> {
             const ENDPOINT: $crate::__private::CustomEndpoint = $crate::endpoint!(@endpoint $method $route $($($scope)+)?);
+            const _: () = ::core::assert!(
+                $crate::__private::route_params($route) == <[&str]>::len(&[$(::core::stringify!($id)),*]),
+                "the function takes another number of ids than the route has `:params`",
+            );
             let body = $crate::__private::serde_json::to_value(&$body).ok();
             ENDPOINT.request(client, [$(::core::convert::AsRef::<str>::as_ref(&$id)),*], body)
         }
@@ -158,6 +183,10 @@ macro_rules! endpoint {
             $($id: $id_type),*
         ) -> $crate::ApiRequest<$answer> {
             const ENDPOINT: $crate::__private::CustomEndpoint = $crate::endpoint!(@endpoint $method $route $($($scope)+)?);
+            const _: () = ::core::assert!(
+                $crate::__private::route_params($route) == <[&str]>::len(&[$(::core::stringify!($id)),*]),
+                "the function takes another number of ids than the route has `:params`",
+            );
             ENDPOINT.request(client, [$(::core::convert::AsRef::<str>::as_ref(&$id)),*], None)
         }
     };
@@ -168,4 +197,18 @@ macro_rules! endpoint {
             $crate::cb_scopes::__private::scope_list(stringify!($($scope)*)),
         )
     };
+}
+
+#[cfg(test)]
+mod tests {
+    use super::route_params;
+
+    #[test]
+    fn a_routes_params_are_counted_at_compile_time() {
+        const TWO: usize = route_params("/v2/accounts/:id/deposits/:deposit_id");
+        assert_eq!(TWO, 2);
+        assert_eq!(route_params("/api/v3/brokerage/payment_methods"), 0);
+        // A colon inside a segment is not a parameter.
+        assert_eq!(route_params("/v2/a:b/:c"), 1);
+    }
 }

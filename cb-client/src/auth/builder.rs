@@ -15,7 +15,6 @@ use crate::auth::config::{
 use crate::auth::oauth_client::OAuthClient;
 use crate::auth::store::TokenStore;
 use crate::auth::store::memory::MemoryStore;
-use crate::auth::token_endpoint;
 use crate::error::Error;
 use crate::wire;
 
@@ -279,7 +278,6 @@ impl OAuthClientBuilder {
             redirect_uri,
             http,
             store: self.store.unwrap_or_else(|| Arc::new(MemoryStore::new())),
-            refresh_endpoint: Arc::new(token_endpoint::Coinbase),
             clock: self.clock.unwrap_or_else(|| Arc::new(SystemTime::now)),
             refresh_margin: self.refresh_margin,
             retry: self.retry,

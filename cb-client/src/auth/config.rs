@@ -8,7 +8,6 @@ use secrecy::SecretString;
 use url::Url;
 
 use crate::auth::store::TokenStore;
-use crate::auth::token_endpoint::RefreshEndpoint;
 use crate::error::ReauthorizationReason;
 
 /// Coinbase's login host: authorize, token and revoke endpoints.
@@ -44,9 +43,6 @@ pub(crate) struct Config {
     pub(crate) api_base: Url,
     pub(crate) http: reqwest::Client,
     pub(crate) store: Arc<dyn TokenStore>,
-    /// Where refreshes post refresh tokens: Coinbase, except in the
-    /// session's unit tests.
-    pub(crate) refresh_endpoint: Arc<dyn RefreshEndpoint>,
     pub(crate) clock: Arc<dyn Clock>,
     pub(crate) refresh_margin: Duration,
     pub(crate) retry: RetryPolicy,

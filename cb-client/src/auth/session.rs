@@ -27,8 +27,7 @@
 //! The state is a small machine: [`State`] says what this process knows,
 //! [`Event`] every way that knowledge changes, and [`next`], a pure
 //! function, the one place where it does; [`Session::apply`] is its only
-//! caller. The token endpoint sits behind a seam
-//! ([`RefreshEndpoint`](crate::auth::token_endpoint::RefreshEndpoint)),
+//! caller. The token endpoint sits behind a seam ([`RefreshEndpoint`]),
 //! so that the unit tests at the bottom of this file hold each rule above
 //! without a server.
 
@@ -38,14 +37,29 @@ use std::time::Duration;
 use secrecy::{ExposeSecret as _, SecretString};
 
 use crate::auth::config::Config;
+use crate::auth::store::BoxFuture;
 use crate::auth::store::Stored;
 use crate::auth::store::error::StoreError;
-use crate::auth::token_endpoint::{TokenCallError, token_error};
+use crate::auth::token_endpoint::{self, TokenCallError, token_error};
 use crate::auth::tokens::{self, TokenRecord, fingerprint};
 use crate::error::{Error, ReauthorizationReason};
 
+/// Where a refresh posts its refresh token: a seam, so that the rules
+/// above can be tested without a server. A session without one posts to
+/// Coinbase's token endpoint.
+pub(crate) trait RefreshEndpoint: Send + Sync + 'static {
+    /// One `refresh_token` grant, attempt number `attempt`.
+    fn post_refresh<'a>(
+        &'a self,
+        refresh_token: &'a SecretString,
+        attempt: u32,
+    ) -> BoxFuture<'a, Result<tokens::TokenResponse, TokenCallError>>;
+}
+
 pub(crate) struct Session {
     key: String,
+    /// The token endpoint, when it is not Coinbase's (in unit tests).
+    endpoint: Option<Arc<dyn RefreshEndpoint>>,
     state: RwLock<State>,
     /// Held by whoever refreshes or saves: a refresh task owns its guard.
     flight: Arc<tokio::sync::Mutex<()>>,
@@ -147,6 +161,7 @@ impl Session {
     pub(crate) fn new(key: &str) -> Self {
         Session {
             key: key.to_owned(),
+            endpoint: None,
             state: RwLock::new(State::Gone),
             flight: Arc::new(tokio::sync::Mutex::new(())),
             saving: std::sync::atomic::AtomicBool::new(false),
@@ -358,19 +373,20 @@ impl Session {
             )));
         }
         tracing::debug!(target: "cb_client", refresh = %fingerprint(&refresh_token), "refreshing");
-        let token = match exchange_refresh_token(config, &refresh_token).await {
-            Ok(token) => token,
-            Err(Error::ReauthorizationRequired { reason }) => {
-                // Another instance may have spent the token and saved the
-                // new pair (its lock outlived ours, say): then the
-                // authorization lives on, and this instance adopts it.
-                if let Some(token) = self.adopt_if_moved_on(config, &base).await {
-                    return Ok(token);
+        let token =
+            match exchange_refresh_token(config, self.endpoint.as_deref(), &refresh_token).await {
+                Ok(token) => token,
+                Err(Error::ReauthorizationRequired { reason }) => {
+                    // Another instance may have spent the token and saved the
+                    // new pair (its lock outlived ours, say): then the
+                    // authorization lives on, and this instance adopts it.
+                    if let Some(token) = self.adopt_if_moved_on(config, &base).await {
+                        return Ok(token);
+                    }
+                    return Err(self.end(config, &base, reason).await);
                 }
-                return Err(self.end(config, &base, reason).await);
-            }
-            Err(error) => return Err(error),
-        };
+                Err(error) => return Err(error),
+            };
         // The send limit, the generation and what another version wrote
         // carry over to the new pair.
         let record = TokenRecord {
@@ -488,6 +504,7 @@ impl Session {
 /// reported as such, never retried in a loop.
 async fn exchange_refresh_token(
     config: &Arc<Config>,
+    endpoint: Option<&dyn RefreshEndpoint>,
     refresh_token: &SecretString,
 ) -> Result<tokens::TokenResponse, Error> {
     let inner = config;
@@ -495,7 +512,16 @@ async fn exchange_refresh_token(
     let mut attempt = 0;
     loop {
         attempt += 1;
-        let outcome = inner.refresh_endpoint.post_refresh(inner, refresh_token, attempt).await;
+        let outcome = match endpoint {
+            Some(endpoint) => endpoint.post_refresh(refresh_token, attempt).await,
+            None => {
+                let form = [
+                    ("grant_type", "refresh_token"),
+                    ("refresh_token", refresh_token.expose_secret()),
+                ];
+                token_endpoint::post_token(inner, "refresh_token", attempt, &form).await
+            }
+        };
         let retryable = match outcome {
             Ok(token) => return Ok(token),
             Err(TokenCallError::Rejected { error, description, .. })
@@ -542,7 +568,6 @@ mod tests {
     use crate::auth::oauth_client::OAuthClient;
     use crate::auth::store::memory::MemoryStore;
     use crate::auth::store::{BoxFuture, RefreshLock, TokenStore};
-    use crate::auth::token_endpoint::RefreshEndpoint;
     use crate::auth::tokens::TokenResponse;
     use crate::{RetryPolicy, StoreError};
 
@@ -576,7 +601,6 @@ mod tests {
     impl RefreshEndpoint for ScriptedEndpoint {
         fn post_refresh<'a>(
             &'a self,
-            _config: &'a Config,
             refresh_token: &'a SecretString,
             _attempt: u32,
         ) -> BoxFuture<'a, Result<TokenResponse, TokenCallError>> {
@@ -637,17 +661,19 @@ mod tests {
         }
     }
 
-    /// A configuration with `endpoint` as its token endpoint and `store`.
-    fn config(endpoint: &Arc<ScriptedEndpoint>, store: &Arc<FlakyStore>) -> Arc<Config> {
+    /// A configuration with `store`.
+    fn config(store: &Arc<FlakyStore>) -> Arc<Config> {
         let oauth = OAuthClient::builder("id", "secret", "http://127.0.0.1:9/callback")
             .shared_store(store.clone())
             .retry_policy(RetryPolicy::default().base_delay(Duration::from_millis(1)).jitter(false))
             .build()
             .unwrap();
-        let OAuthClient { config, .. } = oauth;
-        let mut config = Arc::into_inner(config).expect("no other owner yet");
-        config.refresh_endpoint = endpoint.clone();
-        Arc::new(config)
+        oauth.config.clone()
+    }
+
+    /// A session that posts to `endpoint`.
+    fn session_on(endpoint: &Arc<ScriptedEndpoint>) -> Session {
+        Session { endpoint: Some(endpoint.clone()), ..Session::new(KEY) }
     }
 
     fn record(access: &str, refresh: &str, generation: u64, expired: bool) -> TokenRecord {
@@ -668,10 +694,10 @@ mod tests {
 
     /// A session that knows the expired pair `access-0`/`refresh-0`, as the
     /// store holds it.
-    async fn expired_session(store: &FlakyStore) -> Arc<Session> {
+    async fn expired_session(endpoint: &Arc<ScriptedEndpoint>, store: &FlakyStore) -> Arc<Session> {
         let record = record("access-0", "refresh-0", 1, true);
         let version = store.save(KEY, &record, None).await.unwrap();
-        let session = Arc::new(Session::new(KEY));
+        let session = Arc::new(session_on(endpoint));
         session.adopt(Some(Stored { record, version }));
         session
     }
@@ -685,8 +711,8 @@ mod tests {
     #[tokio::test]
     async fn many_callers_share_one_refresh() {
         let (endpoint, store) = (Arc::new(ScriptedEndpoint::default()), Arc::default());
-        let config = config(&endpoint, &store);
-        let session = expired_session(&store).await;
+        let config = config(&store);
+        let session = expired_session(&endpoint, &store).await;
         let callers: Vec<_> = (0..16)
             .map(|_| {
                 let (session, config) = (session.clone(), config.clone());
@@ -703,8 +729,8 @@ mod tests {
     #[tokio::test]
     async fn a_dropped_caller_does_not_stop_the_refresh() {
         let (endpoint, store) = (Arc::new(ScriptedEndpoint::gated()), Arc::default());
-        let config = config(&endpoint, &store);
-        let session = expired_session(&store).await;
+        let config = config(&store);
+        let session = expired_session(&endpoint, &store).await;
         let caller = tokio::spawn({
             let (session, config) = (session.clone(), config.clone());
             async move { session.token(&config).await }
@@ -727,9 +753,9 @@ mod tests {
     #[tokio::test]
     async fn a_pair_another_process_saved_is_adopted_without_a_refresh() {
         let (endpoint, store) = (Arc::new(ScriptedEndpoint::default()), Arc::default());
-        let config = config(&endpoint, &store);
-        let here = expired_session(&store).await;
-        let there = Arc::new(Session::new(KEY));
+        let config = config(&store);
+        let here = expired_session(&endpoint, &store).await;
+        let there = Arc::new(session_on(&endpoint));
         there.adopt(store.load(KEY).await.unwrap());
         assert_eq!(there.token(&config).await.unwrap().expose_secret(), "access-1");
         // This process still knows the spent pair; it refreshes, finds the
@@ -742,8 +768,8 @@ mod tests {
     #[tokio::test]
     async fn a_newer_authorization_in_the_store_is_adopted() {
         let (endpoint, store) = (Arc::new(ScriptedEndpoint::default()), Arc::default());
-        let config = config(&endpoint, &store);
-        let session = expired_session(&store).await;
+        let config = config(&store);
+        let session = expired_session(&endpoint, &store).await;
         let version = store.load(KEY).await.unwrap().unwrap().version;
         store
             .save(KEY, &record("access-new", "refresh-new", 2, false), Some(version))
@@ -759,8 +785,8 @@ mod tests {
     async fn a_pair_whose_save_failed_is_saved_before_anyone_uses_it() {
         let (endpoint, store) =
             (Arc::new(ScriptedEndpoint::default()), Arc::<FlakyStore>::default());
-        let config = config(&endpoint, &store);
-        let session = expired_session(&store).await;
+        let config = config(&store);
+        let session = expired_session(&endpoint, &store).await;
         store.failing.store(true, Ordering::SeqCst);
         for _ in 0..2 {
             assert!(matches!(session.token(&config).await, Err(Error::Store(_))));
@@ -778,8 +804,8 @@ mod tests {
     async fn a_dirty_pair_is_saved_in_the_background_once_the_store_is_back() {
         let (endpoint, store) =
             (Arc::new(ScriptedEndpoint::default()), Arc::<FlakyStore>::default());
-        let config = config(&endpoint, &store);
-        let session = expired_session(&store).await;
+        let config = config(&store);
+        let session = expired_session(&endpoint, &store).await;
         store.failing.store(true, Ordering::SeqCst);
         assert!(session.token(&config).await.is_err());
         // The request ends; only the client's background task holds it.
@@ -804,8 +830,8 @@ mod tests {
         };
         let endpoint = Arc::new(ScriptedEndpoint::default().then(Err(refused)));
         let store = Arc::default();
-        let config = config(&endpoint, &store);
-        let session = expired_session(&store).await;
+        let config = config(&store);
+        let session = expired_session(&endpoint, &store).await;
         let expected =
             ReauthorizationReason::RefreshRejected { description: Some("revoked".into()) };
         let error = session.token(&config).await.unwrap_err();
@@ -833,8 +859,8 @@ mod tests {
                 .then(Err(refused)),
         );
         let store = Arc::default();
-        let config = config(&endpoint, &store);
-        let session = expired_session(&store).await;
+        let config = config(&store);
+        let session = expired_session(&endpoint, &store).await;
         let error = session.token(&config).await.unwrap_err();
         let lost = ReauthorizationReason::RefreshResponseLost;
         assert!(matches!(&error, Error::ReauthorizationRequired { reason } if *reason == lost));

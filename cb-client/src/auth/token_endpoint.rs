@@ -7,7 +7,6 @@ use serde::Deserialize;
 use tracing::Instrument as _;
 
 use crate::auth::config::Config;
-use crate::auth::store::BoxFuture;
 use crate::auth::tokens::TokenResponse;
 use crate::error::{ApiError, Error};
 use crate::wire::{self, BodyError};
@@ -112,36 +111,6 @@ pub(crate) async fn post_token(
     form: &[(&str, &str)],
 ) -> Result<TokenResponse, TokenCallError> {
     post_form(config, form).instrument(token_span(grant, attempt)).await
-}
-
-/// Where a refresh posts its refresh token: a seam, so that the session's
-/// rules can be tested without a server. The client's is [`Coinbase`].
-pub(crate) trait RefreshEndpoint: Send + Sync + 'static {
-    /// One `refresh_token` grant, attempt number `attempt`.
-    fn post_refresh<'a>(
-        &'a self,
-        config: &'a Config,
-        refresh_token: &'a SecretString,
-        attempt: u32,
-    ) -> BoxFuture<'a, Result<TokenResponse, TokenCallError>>;
-}
-
-/// The token endpoint over HTTP, at `config.token_endpoint`.
-pub(crate) struct Coinbase;
-
-impl RefreshEndpoint for Coinbase {
-    fn post_refresh<'a>(
-        &'a self,
-        config: &'a Config,
-        refresh_token: &'a SecretString,
-        attempt: u32,
-    ) -> BoxFuture<'a, Result<TokenResponse, TokenCallError>> {
-        Box::pin(async move {
-            let form =
-                [("grant_type", "refresh_token"), ("refresh_token", refresh_token.expose_secret())];
-            post_token(config, "refresh_token", attempt, &form).await
-        })
-    }
 }
 
 /// The span of one call to the token endpoint: the grant, never its value.
