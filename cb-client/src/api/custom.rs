@@ -12,6 +12,7 @@ use crate::api::endpoints::Endpoint;
 use crate::api::list::List;
 use crate::api::request::ApiRequest;
 use crate::api::transport::{read_data, read_json};
+use crate::error::Error;
 
 /// An app's endpoint: its method, route (`:param` segments) and scopes.
 /// Made by [`endpoint!`](crate::endpoint!), which also writes the function
@@ -38,14 +39,21 @@ impl CustomEndpoint {
         &self,
         client: &Client<S>,
         ids: [&str; N],
-        body: Option<serde_json::Value>,
+        body: Option<Result<serde_json::Value, serde_json::Error>>,
     ) -> ApiRequest<T> {
         let mut call = self.endpoint.at(ids);
-        if let Some(body) = body {
-            call = call.body(body);
-        }
         let read =
             if self.endpoint.route.starts_with("/v2/") { read_data::<T> } else { read_json::<T> };
+        match body {
+            None => {}
+            Some(Ok(body)) => call = call.body(body),
+            // Sending the request without its body would be another
+            // request: it fails instead, and nothing is sent.
+            Some(Err(error)) => {
+                let refused = Error::Config(format!("the request body cannot be JSON: {error}"));
+                return ApiRequest::refused(client.api.clone(), call, read, refused);
+            }
+        }
         ApiRequest::new(client.api.clone(), call, read)
     }
 
@@ -84,6 +92,8 @@ pub const fn route_params(route: &str) -> usize {
 /// the route has, or the declaration does not compile), followed,
 /// for a request with a body, by `; body: Type` (anything `Serialize`).
 /// The answer type is any `Deserialize` type, or `List<T>` for a v2 list.
+/// A body that cannot be JSON fails the call with
+/// [`Error::Config`](crate::Error::Config) before anything is sent.
 ///
 /// It writes a function that takes the client first and carries the
 /// scopes as a `#[requires_scope]` bound: calling it with a set that lacks
@@ -141,11 +151,8 @@ macro_rules! endpoint {
             client: &$crate::Client<S>,
             $($id: $id_type),*
         ) -> $crate::List<$item> {
-            const ENDPOINT: $crate::__private::CustomEndpoint = $crate::endpoint!(@endpoint $method $route $($($scope)+)?);
-            const _: () = ::core::assert!(
-                $crate::__private::route_params($route) == <[&str]>::len(&[$(::core::stringify!($id)),*]),
-                "the function takes another number of ids than the route has `:params`",
-            );
+            const ENDPOINT: $crate::__private::CustomEndpoint =
+                $crate::endpoint!(@endpoint $method $route [$($id),*] $($($scope)+)?);
             ENDPOINT.list(client, [$(::core::convert::AsRef::<str>::as_ref(&$id)),*])
         }
     };
@@ -162,13 +169,10 @@ macro_rules! endpoint {
             $($id: $id_type,)*
             $body: $body_type,
         ) -> $crate::ApiRequest<$answer> {
-            const ENDPOINT: $crate::__private::CustomEndpoint = $crate::endpoint!(@endpoint $method $route $($($scope)+)?);
-            const _: () = ::core::assert!(
-                $crate::__private::route_params($route) == <[&str]>::len(&[$(::core::stringify!($id)),*]),
-                "the function takes another number of ids than the route has `:params`",
-            );
-            let body = $crate::__private::serde_json::to_value(&$body).ok();
-            ENDPOINT.request(client, [$(::core::convert::AsRef::<str>::as_ref(&$id)),*], body)
+            const ENDPOINT: $crate::__private::CustomEndpoint =
+                $crate::endpoint!(@endpoint $method $route [$($id),*] $($($scope)+)?);
+            let body = $crate::__private::serde_json::to_value(&$body);
+            ENDPOINT.request(client, [$(::core::convert::AsRef::<str>::as_ref(&$id)),*], Some(body))
         }
     };
     (
@@ -182,21 +186,24 @@ macro_rules! endpoint {
             client: &$crate::Client<S>,
             $($id: $id_type),*
         ) -> $crate::ApiRequest<$answer> {
-            const ENDPOINT: $crate::__private::CustomEndpoint = $crate::endpoint!(@endpoint $method $route $($($scope)+)?);
-            const _: () = ::core::assert!(
-                $crate::__private::route_params($route) == <[&str]>::len(&[$(::core::stringify!($id)),*]),
-                "the function takes another number of ids than the route has `:params`",
-            );
+            const ENDPOINT: $crate::__private::CustomEndpoint =
+                $crate::endpoint!(@endpoint $method $route [$($id),*] $($($scope)+)?);
             ENDPOINT.request(client, [$(::core::convert::AsRef::<str>::as_ref(&$id)),*], None)
         }
     };
-    (@endpoint $method:ident $route:literal $($scope:tt)*) => {
+    // The endpoint's value, after checking at compile time that the ids are
+    // as many as the route's `:params`.
+    (@endpoint $method:ident $route:literal [$($id:ident),*] $($scope:tt)*) => {{
+        const _: () = ::core::assert!(
+            $crate::__private::route_params($route) == <[&str]>::len(&[$(::core::stringify!($id)),*]),
+            "the function takes another number of ids than the route has `:params`",
+        );
         $crate::__private::CustomEndpoint::new(
             $crate::__private::Method::$method,
             $route,
             $crate::cb_scopes::__private::scope_list(stringify!($($scope)*)),
         )
-    };
+    }};
 }
 
 #[cfg(test)]

@@ -41,12 +41,25 @@ pub struct ApiRequest<T> {
     read: fn(&[u8]) -> Result<T, Error>,
     /// Whether Coinbase may hold the call for a two-factor code (a send).
     two_factor: bool,
+    /// Why the call must not be sent, found before it was (an app
+    /// endpoint's body that cannot be JSON): awaiting it answers this.
+    refused: Option<Box<Error>>,
 }
 
 impl<T> ApiRequest<T> {
     /// A call whose answer `read` turns into `T`.
     pub(crate) fn new(api: Connection, call: Call, read: fn(&[u8]) -> Result<T, Error>) -> Self {
-        ApiRequest { api, call, read, two_factor: false }
+        ApiRequest { api, call, read, two_factor: false, refused: None }
+    }
+
+    /// A call that fails with `error` when awaited, sending nothing.
+    pub(crate) fn refused(
+        api: Connection,
+        call: Call,
+        read: fn(&[u8]) -> Result<T, Error>,
+        error: Error,
+    ) -> Self {
+        ApiRequest { api, call, read, two_factor: false, refused: Some(Box::new(error)) }
     }
 
     /// A send: it carries its `idem`, so it may be retried, and Coinbase may
@@ -57,7 +70,7 @@ impl<T> ApiRequest<T> {
         read: fn(&[u8]) -> Result<T, Error>,
     ) -> Self {
         call.idempotent = true;
-        ApiRequest { api, call, read, two_factor: true }
+        ApiRequest { api, call, read, two_factor: true, refused: None }
     }
 
     /// Adds a query parameter (for the endpoints' builder methods).
@@ -72,8 +85,11 @@ impl<T: Send + 'static> IntoFuture for ApiRequest<T> {
     type IntoFuture = BoxFuture<'static, Result<T, Error>>;
 
     fn into_future(self) -> Self::IntoFuture {
-        let ApiRequest { api, call, read, two_factor } = self;
+        let ApiRequest { api, call, read, two_factor, refused } = self;
         Box::pin(async move {
+            if let Some(error) = refused {
+                return Err(*error);
+            }
             if !two_factor {
                 return read(&api.execute(&call).await?);
             }

@@ -60,6 +60,12 @@ cb_client::endpoint! {
     fn create_wallet(; body: serde_json::Value) -> serde_json::Value;
 }
 
+cb_client::endpoint! {
+    /// The same, with a body that cannot be JSON (its map keys are not strings).
+    #[endpoint(POST "/v2/accounts", wallet:accounts:create)]
+    fn create_wallet_from_pairs(; body: std::collections::HashMap<(u8, u8), u8>) -> serde_json::Value;
+}
+
 scopes! {
     struct Funding(wallet:payment-methods:read, wallet:accounts:create);
 }
@@ -84,6 +90,18 @@ async fn an_apps_own_endpoints_go_through_the_clients_machinery() {
     // A body.
     let created = create_wallet(&client, serde_json::json!({ "name": "Savings" })).await.unwrap();
     assert_eq!(created["name"], "Savings", "{created}");
+    let posts = |env: &Env| {
+        env.sandbox
+            .requests()
+            .iter()
+            .filter(|r| r.method == "POST" && r.route == "/v2/accounts")
+            .count()
+    };
+    let sent = posts(&env);
+    assert!(sent > 0, "the created wallet was recorded");
+    let unjson = create_wallet_from_pairs(&client, [((1, 2), 3)].into_iter().collect()).await;
+    assert!(matches!(&unjson, Err(Error::Config(detail)) if detail.contains("JSON")), "{unjson:?}");
+    assert_eq!(posts(&env), sent, "nothing was sent");
 
     // Typed errors, and an id that cannot leave its path segment.
     let missing = payment_method(&client, "no-such-method").await;
