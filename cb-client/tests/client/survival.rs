@@ -77,21 +77,28 @@ async fn a_refreshed_pair_whose_save_failed_is_saved_and_used_before_the_next_re
     assert_eq!(env.sandbox.stats().invalid_grants, 0);
 }
 
-#[tokio::test]
-async fn restored_per_request_through_a_store_outage_nothing_is_lost() {
+/// A connected user, and one request that refreshed at Coinbase while the
+/// store refused every save: the request ended with the store's error and
+/// dropped its client; the saves still fail when this returns.
+async fn refreshed_while_saves_fail(seed: u64) -> (Env, Arc<FlakyStore>, cb_client::OAuthClient) {
     let env = Env::new().await;
-    let store = Arc::new(FlakyStore::new(3));
+    let store = Arc::new(FlakyStore::new(seed));
     let oauth = on_sandbox_clock(&env).shared_store(store.clone()).build().unwrap();
     env.connect::<Reader>(&oauth, "user-1", None).await.unwrap();
-
-    // A request: restore, call (the refresh succeeds at Coinbase, the saves
-    // fail during a 2 s outage), and the request ends, dropping its client.
     store.set_failing(true);
     env.sandbox.advance(HOUR);
     {
         let client = oauth.restore::<Reader>("user-1").await.unwrap();
         assert!(matches!(client.auth_info().await, Err(Error::Store(_))));
     }
+    (env, store, oauth)
+}
+
+#[tokio::test]
+async fn restored_per_request_through_a_store_outage_nothing_is_lost() {
+    // A request: restore, call (the refresh succeeds at Coinbase, the saves
+    // fail during a 2 s outage), and the request ends, dropping its client.
+    let (env, store, oauth) = refreshed_while_saves_fail(3).await;
     tokio::time::sleep(Duration::from_secs(2)).await;
     store.set_failing(false);
     // The client keeps saving the pair in the background.
@@ -111,16 +118,7 @@ async fn restored_per_request_through_a_store_outage_nothing_is_lost() {
 
 #[tokio::test]
 async fn a_restore_during_the_outage_finds_the_unsaved_pair_not_the_spent_one() {
-    let env = Env::new().await;
-    let store = Arc::new(FlakyStore::new(4));
-    let oauth = on_sandbox_clock(&env).shared_store(store.clone()).build().unwrap();
-    env.connect::<Reader>(&oauth, "user-1", None).await.unwrap();
-    store.set_failing(true);
-    env.sandbox.advance(HOUR);
-    {
-        let client = oauth.restore::<Reader>("user-1").await.unwrap();
-        assert!(client.auth_info().await.is_err());
-    }
+    let (env, store, oauth) = refreshed_while_saves_fail(4).await;
     // The next request comes while the store is still down: it gets the
     // store's error, and posts no spent refresh token.
     let client = oauth.restore::<Reader>("user-1").await.unwrap();
@@ -135,17 +133,8 @@ async fn a_restore_during_the_outage_finds_the_unsaved_pair_not_the_spent_one() 
 
 #[tokio::test]
 async fn a_restore_prefers_the_unsaved_pair_to_a_tombstone_another_instance_wrote() {
-    let env = Env::new().await;
-    let store = Arc::new(FlakyStore::new(5));
-    let oauth = on_sandbox_clock(&env).shared_store(store.clone()).build().unwrap();
-    env.connect::<Reader>(&oauth, "user-1", None).await.unwrap();
     // This instance cannot write to the store: its refresh stays unsaved.
-    store.set_failing(true);
-    env.sandbox.advance(HOUR);
-    {
-        let client = oauth.restore::<Reader>("user-1").await.unwrap();
-        assert!(matches!(client.auth_info().await, Err(Error::Store(_))));
-    }
+    let (env, store, oauth) = refreshed_while_saves_fail(5).await;
     // Another instance, which reaches the store, tries the spent pair:
     // Coinbase refuses it, and that instance records the end.
     let other = on_sandbox_clock(&env).shared_store(store.reachable()).build().unwrap();
