@@ -27,6 +27,8 @@
 //!   `RedisStore` (feature `redis`) for many instances. Saves are
 //!   compare-and-swap, and the shared stores serialize refreshes across
 //!   processes; the trait's docs say how to write another.
+//!   `store::EncryptedStore` (feature `encryption`) encrypts the tokens of
+//!   any of them at rest.
 //! - **Secrets** (the client secret, tokens, the PKCE verifier) are
 //!   [`SecretString`](secrecy::SecretString)s: redacted in `Debug`, wiped on
 //!   drop, and logged only as a [`fingerprint`].

@@ -7,7 +7,7 @@
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
-use cb_client::store::{EncryptionKeys, PgStore};
+use cb_client::store::{EncryptedStore, EncryptionKeys, PgStore};
 use cb_client::{StoreError, TokenRecord, TokenStore};
 use cb_scopes::{ExposeSecret as _, SecretString};
 
@@ -138,6 +138,108 @@ async fn pg_store_keeps_the_store_contract() {
         .check(|| table.store())
         .await
         .unwrap_or_else(|failures| panic!("{failures}"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pg_store_keeps_the_store_contract_encrypted_either_way() {
+    let Some(url) = database_url() else { return };
+    let builtin = Table::new(&url, "contract_builtin");
+    let encrypted = |table: &Table| {
+        PgStore::builder(&url)
+            .table(&table.name)
+            .encryption(EncryptionKeys::new("k1", [3u8; 32]))
+            .connect()
+    };
+    cb_client::store::StoreContract::new()
+        .check(|| async { encrypted(&builtin).await.unwrap() })
+        .await
+        .unwrap_or_else(|failures| panic!("{failures}"));
+    let wrapped = Table::new(&url, "contract_wrapped");
+    cb_client::store::StoreContract::new()
+        .check(|| async {
+            EncryptedStore::new(wrapped.store().await, EncryptionKeys::new("k1", [3u8; 32]))
+        })
+        .await
+        .unwrap_or_else(|failures| panic!("{failures}"));
+}
+
+/// The row PgStore 0.1 wrote with encryption on: a nonce and the AES-GCM
+/// ciphertext of the whole record, bound to the table and key.
+fn row_as_0_1_wrote_it(table: &str, key: &str, record: &TokenRecord, aes_key: [u8; 32]) -> Vec<u8> {
+    use aes_gcm::aead::{Aead as _, KeyInit as _, Payload};
+    let cipher = aes_gcm::Aes256Gcm::new(&aes_key.into());
+    let nonce = [42u8; 12];
+    let aad = format!("cb_client:v1:{table}:{key}");
+    let plain = record.to_json().unwrap();
+    let sealed =
+        cipher.encrypt(&nonce.into(), Payload { msg: &plain, aad: aad.as_bytes() }).unwrap();
+    [nonce.as_slice(), &sealed].concat()
+}
+
+#[tokio::test]
+async fn rows_written_by_0_1_and_rows_from_before_encryption_are_still_read() {
+    let Some(url) = database_url() else { return };
+    let table = Table::new(&url, "legacy");
+    // The table as 0.1 left it: one encrypted row, one from before
+    // encryption was turned on.
+    table
+        .store()
+        .await
+        .save("plain-user", &record("plain-access", "plain-refresh"), None)
+        .await
+        .unwrap();
+    let database = connect(&url).await;
+    let legacy =
+        row_as_0_1_wrote_it(&table.name, KEY, &record("old-access", "old-refresh"), [7u8; 32]);
+    database
+        .execute(
+            &format!(
+                "INSERT INTO {} (key, version, record, key_id, granted) VALUES ($1, 1, $2, 'k1', '')",
+                table.name
+            ),
+            &[&KEY, &legacy],
+        )
+        .await
+        .unwrap();
+
+    let store = PgStore::builder(&url)
+        .table(&table.name)
+        .encryption(EncryptionKeys::new("k2", [8u8; 32]).with_previous("k1", [7u8; 32]))
+        .connect()
+        .await
+        .unwrap();
+    let old = store.load(KEY).await.unwrap().unwrap();
+    assert_eq!(old.record.access_token.expose_secret(), "old-access");
+    assert_eq!(old.version, 1);
+    let plain = store.load("plain-user").await.unwrap().unwrap();
+    assert_eq!(plain.record.access_token.expose_secret(), "plain-access");
+
+    let report = store.reencrypt_all().await.unwrap();
+    assert_eq!(report.rewritten, 2);
+    assert!(report.failed.is_empty(), "{:?}", report.failed);
+    let rows = database
+        .query(&format!("SELECT key, key_id, record FROM {} ORDER BY key", table.name), &[])
+        .await
+        .unwrap();
+    for row in rows {
+        let (key, key_id, bytes): (String, Option<String>, Vec<u8>) =
+            (row.get(0), row.get(1), row.get(2));
+        let text = String::from_utf8(bytes).expect("a record in the current form is JSON");
+        assert_eq!(key_id.as_deref(), Some("k2"), "{key}");
+        assert_eq!(text.matches("cb-enc:v1:k2:").count(), 2, "{key}: {text}");
+        assert!(!text.contains("-access"), "{key}: {text}");
+    }
+    // Without the retired key, everything still reads.
+    let retired = PgStore::builder(&url)
+        .table(&table.name)
+        .encryption(EncryptionKeys::new("k2", [8u8; 32]))
+        .connect()
+        .await
+        .unwrap();
+    let old = retired.load(KEY).await.unwrap().unwrap();
+    assert_eq!(old.record.access_token.expose_secret(), "old-access");
+    assert_eq!(old.version, 2);
+    assert!(matches!(table.store().await.reencrypt_all().await, Err(StoreError::Unsupported(_))));
 }
 
 #[tokio::test]

@@ -1,6 +1,7 @@
 //! The store conformance kit (`StoreContract`, feature `test-util`) run on
-//! the crate's own stores: the file and memory stores here, `PgStore` and
-//! `RedisStore` in their modules; and a broken store, which it must catch.
+//! the crate's own stores: the file and memory stores here (also inside an
+//! `EncryptedStore`), `PgStore` and `RedisStore` in their modules; and a
+//! broken store, which it must catch.
 
 use std::sync::Arc;
 
@@ -16,6 +17,26 @@ async fn the_memory_and_file_stores_keep_the_contract() {
         .check(|| {
             let path = path.clone();
             async move { FileStore::new(path).unwrap() }
+        })
+        .await
+        .unwrap_or_else(|failures| panic!("{failures}"));
+}
+
+#[tokio::test]
+async fn an_encrypted_store_keeps_the_contract_of_the_store_inside() {
+    use cb_client::store::{EncryptedStore, EncryptionKeys};
+    let keys = || EncryptionKeys::new("k1", [1u8; 32]);
+    StoreContract::new()
+        .single_instance()
+        .check(|| async { EncryptedStore::new(MemoryStore::new(), keys()) })
+        .await
+        .unwrap_or_else(|failures| panic!("{failures}"));
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().to_owned();
+    StoreContract::new()
+        .check(|| {
+            let path = path.clone();
+            async move { EncryptedStore::new(FileStore::new(path).unwrap(), keys()) }
         })
         .await
         .unwrap_or_else(|failures| panic!("{failures}"));

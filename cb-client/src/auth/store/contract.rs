@@ -70,6 +70,36 @@ pub trait TokenStore: Send + Sync + 'static {
     }
 }
 
+/// A shared store is a store: one `Arc` may be handed to several clients,
+/// or wrapped (by [`EncryptedStore`](crate::store::EncryptedStore), say)
+/// while the app keeps a handle on it.
+impl<T: TokenStore + ?Sized> TokenStore for Arc<T> {
+    fn load<'a>(&'a self, key: &'a str) -> BoxFuture<'a, Result<Option<Stored>, StoreError>> {
+        (**self).load(key)
+    }
+
+    fn save<'a>(
+        &'a self,
+        key: &'a str,
+        record: &'a TokenRecord,
+        expected_version: Option<u64>,
+    ) -> BoxFuture<'a, Result<u64, StoreError>> {
+        (**self).save(key, record, expected_version)
+    }
+
+    fn delete<'a>(&'a self, key: &'a str) -> BoxFuture<'a, Result<(), StoreError>> {
+        (**self).delete(key)
+    }
+
+    fn keys(&self) -> BoxStream<'_, Result<String, StoreError>> {
+        (**self).keys()
+    }
+
+    fn lock_refresh<'a>(&'a self, key: &'a str) -> BoxFuture<'a, Result<RefreshLock, StoreError>> {
+        (**self).lock_refresh(key)
+    }
+}
+
 /// A held refresh lock, released when dropped.
 pub struct RefreshLock {
     _guard: Option<Box<dyn Send + Sync>>,

@@ -19,12 +19,17 @@
 //! [`RefreshLock`]) or an advisory lock, so that instances serialize their
 //! refreshes.
 //!
+//! With the `encryption` feature, [`EncryptedStore`] encrypts the tokens
+//! of any store at rest, yours included.
+//!
 //! With the `test-util` feature, [`StoreContract`] checks a store of your
 //! own against this contract in one call, as the crate's stores are.
 
 pub(crate) mod contract;
 #[cfg(feature = "test-util")]
 mod contract_check;
+#[cfg(feature = "encryption")]
+mod encrypted;
 pub(crate) mod error;
 pub(crate) mod file;
 pub(crate) mod memory;
@@ -40,9 +45,12 @@ pub use contract::{BoxFuture, BoxStream, RefreshLock, Stored, TokenStore};
 #[cfg(feature = "test-util")]
 #[cfg_attr(docsrs, doc(cfg(feature = "test-util")))]
 pub use contract_check::{ContractFailures, StoreContract};
+#[cfg(feature = "encryption")]
+#[cfg_attr(docsrs, doc(cfg(feature = "encryption")))]
+pub use encrypted::{EncryptedStore, EncryptionKeys, Reencrypted};
 pub use error::StoreError;
 pub use file::FileStore;
 pub use memory::MemoryStore;
 #[cfg(feature = "postgres")]
 #[cfg_attr(docsrs, doc(cfg(feature = "postgres")))]
-pub use postgres::{EncryptionKeys, PgStore, PgStoreBuilder};
+pub use postgres::{PgStore, PgStoreBuilder};

@@ -30,8 +30,8 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
-use aes_gcm::aead::{Aead as _, KeyInit as _, Payload};
-use aes_gcm::{Aes256Gcm, Key, Nonce};
+use aes_gcm::Nonce;
+use aes_gcm::aead::{Aead as _, Payload};
 use deadpool_postgres::{Manager, ManagerConfig, Object, Pool, RecyclingMethod, Runtime};
 use tokio_postgres::NoTls;
 use tokio_postgres::config::SslMode;
@@ -39,6 +39,7 @@ use tokio_postgres::types::Type;
 use tokio_postgres_rustls::MakeRustlsConnect;
 
 use crate::auth::store::contract::{BoxFuture, BoxStream, RefreshLock, Stored, TokenStore};
+use crate::auth::store::encrypted::{EncryptedStore, EncryptionKeys, Reencrypted};
 use crate::auth::store::error::StoreError;
 use crate::auth::tokens::TokenRecord;
 
@@ -70,17 +71,30 @@ const DEFAULT_TABLE: &str = "cb_client_tokens";
 ///   by [`lock_timeout`](PgStoreBuilder::lock_timeout) (30 s each), after
 ///   which the call fails with a [`StoreError`] and nothing is lost: no
 ///   refresh was attempted.
-/// - **Encryption at rest** (optional): AES-256-GCM with a fresh nonce per
-///   write, bound to the table and key as associated data (a row's
-///   ciphertext copied into another user's row does not decrypt there),
-///   and the key id stored beside each row so that keys can be rotated: new
-///   writes use the current key, and rows written under a previous key stay
-///   readable while it is configured.
+/// - **Encryption at rest** (optional, with
+///   [`encryption`](PgStoreBuilder::encryption)): the store is an
+///   [`EncryptedStore`] around its table, with the same keys, rotation and
+///   [`reencrypt_all`](Self::reencrypt_all), and the key id of each row also
+///   in its `key_id` column. It still reads rows that earlier versions
+///   wrote: unencrypted ones (from before encryption was turned on), and
+///   those whose whole record 0.1 encrypted; each is rewritten in the
+///   current form on its next save.
 #[derive(Clone)]
 pub struct PgStore {
+    rows: Rows,
+    /// The rows behind an `EncryptedStore`, when the store encrypts.
+    sealed: Option<Arc<EncryptedStore<Rows>>>,
+}
+
+/// The table itself: what a `PgStore` is without encryption, and what its
+/// `EncryptedStore` wraps with it.
+#[derive(Clone)]
+struct Rows {
     pool: Pool,
     locks: Pool,
     table: Arc<str>,
+    /// The keys of the `EncryptedStore` around these rows, if any: to fill
+    /// in the `key_id` column, and to read rows that 0.1 encrypted whole.
     keys: Option<Arc<EncryptionKeys>>,
     /// How long a refresh lock is waited for: `SET LOCAL lock_timeout` of
     /// the lock's transaction.
@@ -101,47 +115,6 @@ pub struct PgStoreBuilder {
 
 /// How long a refresh lock is waited for unless the builder says.
 const DEFAULT_LOCK_TIMEOUT: Duration = Duration::from_secs(30);
-
-/// The keys records are encrypted with: the current one for writing, and
-/// older ones that rows may still be encrypted with.
-pub struct EncryptionKeys {
-    current: (String, Aes256Gcm),
-    previous: Vec<(String, Aes256Gcm)>,
-}
-
-impl EncryptionKeys {
-    /// Encrypts new writes with `key`, recorded as `key_id`.
-    pub fn new(key_id: impl Into<String>, key: [u8; 32]) -> Self {
-        EncryptionKeys { current: (key_id.into(), cipher(key)), previous: Vec::new() }
-    }
-
-    /// Also reads rows written under an older key.
-    pub fn with_previous(mut self, key_id: impl Into<String>, key: [u8; 32]) -> Self {
-        self.previous.push((key_id.into(), cipher(key)));
-        self
-    }
-
-    fn for_id(&self, key_id: &str) -> Option<&Aes256Gcm> {
-        std::iter::once(&self.current)
-            .chain(&self.previous)
-            .find(|(id, _)| id == key_id)
-            .map(|(_, cipher)| cipher)
-    }
-}
-
-fn cipher(key: [u8; 32]) -> Aes256Gcm {
-    Aes256Gcm::new(&Key::<Aes256Gcm>::from(key))
-}
-
-impl fmt::Debug for EncryptionKeys {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let previous: Vec<&str> = self.previous.iter().map(|(id, _)| id.as_str()).collect();
-        f.debug_struct("EncryptionKeys")
-            .field("current", &self.current.0)
-            .field("previous", &previous)
-            .finish_non_exhaustive()
-    }
-}
 
 fn database(error: impl std::error::Error + Send + Sync + 'static) -> StoreError {
     StoreError::Other(Box::new(error))
@@ -194,17 +167,53 @@ impl PgStore {
     ///
     /// When the migration fails.
     pub async fn from_pools(pool: Pool, locks: Pool) -> Result<Self, StoreError> {
-        let store = PgStore {
+        let rows = Rows {
             pool,
             locks,
             table: DEFAULT_TABLE.into(),
             keys: None,
             lock_timeout: DEFAULT_LOCK_TIMEOUT,
         };
-        store.migrate().await?;
-        Ok(store)
+        PgStore::over(rows).await
     }
 
+    /// The store on `rows`, encrypted with their keys if they have any,
+    /// after the migration.
+    async fn over(rows: Rows) -> Result<Self, StoreError> {
+        rows.migrate().await?;
+        let sealed = rows.keys.clone().map(|keys| {
+            // Rows from before encryption was turned on stay readable, as
+            // they were in 0.1.
+            Arc::new(EncryptedStore::with_shared_keys(rows.clone(), keys).accepting_plaintext())
+        });
+        Ok(PgStore { rows, sealed })
+    }
+
+    /// Rewrites every row under the current encryption key, as
+    /// [`EncryptedStore::reencrypt_all`] does: after a rotation, or to
+    /// encrypt the rows written before encryption was turned on.
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError::Unsupported`] when the store has no encryption keys,
+    /// or the table cannot be listed.
+    pub async fn reencrypt_all(&self) -> Result<Reencrypted, StoreError> {
+        match &self.sealed {
+            Some(sealed) => sealed.reencrypt_all().await,
+            None => Err(StoreError::Unsupported("re-encryption without encryption keys")),
+        }
+    }
+
+    /// The store that does the work: the table, or the encryption around it.
+    fn store(&self) -> &dyn TokenStore {
+        match &self.sealed {
+            Some(sealed) => &**sealed,
+            None => &self.rows,
+        }
+    }
+}
+
+impl Rows {
     async fn client(&self) -> Result<Object, StoreError> {
         self.pool.get().await.map_err(database)
     }
@@ -238,30 +247,17 @@ impl PgStore {
         transaction.commit().await.map_err(database)
     }
 
-    /// What a ciphertext is bound to: this table and this key. A row's
-    /// ciphertext copied into another row (or table) does not decrypt
-    /// there, so whoever can write the table cannot give one user another's
-    /// tokens.
-    fn associated_data(&self, key: &str) -> Vec<u8> {
+    /// What 0.1's whole-record ciphertexts are bound to: this table and
+    /// this key.
+    fn legacy_associated_data(&self, key: &str) -> Vec<u8> {
         format!("cb_client:v1:{}:{key}", self.table).into_bytes()
     }
 
-    /// The stored bytes and key id of a record: encrypted when keys are set.
-    fn seal(
-        &self,
-        key: &str,
-        record: &TokenRecord,
-    ) -> Result<(Vec<u8>, Option<String>), StoreError> {
-        let plain = record.to_json().map_err(|error| StoreError::Other(Box::new(error)))?;
-        let Some(keys) = &self.keys else { return Ok((plain, None)) };
-        let mut nonce = [0u8; 12];
-        getrandom::fill(&mut nonce).map_err(|error| StoreError::Other(error.to_string().into()))?;
-        let (key_id, cipher) = &keys.current;
-        let aad = self.associated_data(key);
-        let sealed = cipher
-            .encrypt(&Nonce::from(nonce), Payload { msg: &plain, aad: &aad })
-            .map_err(|_| StoreError::Other("encryption failed".into()))?;
-        Ok(([nonce.as_slice(), &sealed].concat(), Some(key_id.clone())))
+    /// The stored bytes and key id of a record, whose tokens the
+    /// `EncryptedStore` around these rows has sealed when they have keys.
+    fn seal(&self, record: &TokenRecord) -> Result<(Vec<u8>, Option<String>), StoreError> {
+        let bytes = record.to_json().map_err(|error| StoreError::Other(Box::new(error)))?;
+        Ok((bytes, self.keys.as_ref().map(|keys| keys.current_id().to_owned())))
     }
 
     fn open(
@@ -271,35 +267,57 @@ impl PgStore {
         key_id: Option<&str>,
     ) -> Result<TokenRecord, StoreError> {
         let corrupt = |detail: String| StoreError::Corrupt { key: key.to_owned(), detail };
-        let plain = match (key_id, &self.keys) {
-            (None, _) => bytes.to_vec(),
+        let keys = match (key_id, &self.keys) {
+            (None, _) => {
+                return TokenRecord::from_json(bytes).map_err(|error| corrupt(error.to_string()));
+            }
             (Some(id), None) => {
                 return Err(corrupt(format!(
                     "it is encrypted with key {id:?} and no keys are configured"
                 )));
             }
-            (Some(id), Some(keys)) => {
-                let cipher = keys.for_id(id).ok_or_else(|| {
-                    corrupt(format!("it is encrypted with key {id:?}, which is not configured"))
-                })?;
-                let (nonce, sealed) =
-                    bytes.split_at_checked(12).ok_or_else(|| corrupt("it is too short".into()))?;
-                let nonce: [u8; 12] = nonce.try_into().map_err(|_| corrupt("bad nonce".into()))?;
-                let nonce = Nonce::from(nonce);
-                let aad = self.associated_data(key);
-                cipher
-                    .decrypt(&nonce, Payload { msg: sealed, aad: &aad })
-                    // Rows written before ciphertexts were bound to their
-                    // key; they are bound on their next save.
-                    .or_else(|_| cipher.decrypt(&nonce, sealed))
-                    .map_err(|_| {
-                        corrupt(format!(
-                            "it does not decrypt with key {id:?} for this key and table: a \
-                             wrong key, altered bytes, or another row's record"
-                        ))
-                    })?
-            }
+            (Some(_), Some(keys)) => keys,
         };
+        // A record whose tokens are sealed is JSON; 0.1 wrote a nonce and
+        // the ciphertext of the whole record, which almost never starts
+        // like JSON and never reads as a record.
+        if bytes.first() == Some(&b'{')
+            && let Ok(record) = TokenRecord::from_json(bytes)
+        {
+            return Ok(record);
+        }
+        let record = self.open_legacy(key, bytes, key_id.unwrap_or_default(), keys)?;
+        // The `EncryptedStore` around these rows opens what it sealed.
+        keys.seal_record(key, &record)
+    }
+
+    /// A row 0.1 encrypted whole, with the key recorded as `key_id`.
+    fn open_legacy(
+        &self,
+        key: &str,
+        bytes: &[u8],
+        key_id: &str,
+        keys: &EncryptionKeys,
+    ) -> Result<TokenRecord, StoreError> {
+        let corrupt = |detail: String| StoreError::Corrupt { key: key.to_owned(), detail };
+        let cipher = keys.for_id(key_id).ok_or_else(|| {
+            corrupt(format!("it is encrypted with key {key_id:?}, which is not configured"))
+        })?;
+        let (nonce, sealed) =
+            bytes.split_at_checked(12).ok_or_else(|| corrupt("it is too short".into()))?;
+        let nonce: [u8; 12] = nonce.try_into().map_err(|_| corrupt("bad nonce".into()))?;
+        let nonce = Nonce::from(nonce);
+        let aad = self.legacy_associated_data(key);
+        let plain = cipher
+            .decrypt(&nonce, Payload { msg: sealed, aad: &aad })
+            // Rows written before ciphertexts were bound to their key.
+            .or_else(|_| cipher.decrypt(&nonce, sealed))
+            .map_err(|_| {
+                corrupt(format!(
+                    "it does not decrypt with key {key_id:?} for this key and table: a wrong \
+                     key, altered bytes, or another row's record"
+                ))
+            })?;
         TokenRecord::from_json(&plain).map_err(|error| corrupt(error.to_string()))
     }
 }
@@ -401,15 +419,14 @@ impl PgStoreBuilder {
                 .build()
                 .map_err(|error| StoreError::Other(error.to_string().into()))
         };
-        let store = PgStore {
+        let rows = Rows {
             pool: pool(config, self.max_connections)?,
             locks: pool(lock_config, self.lock_connections)?,
             table: self.table.into(),
             keys: self.keys.map(Arc::new),
             lock_timeout: self.lock_timeout,
         };
-        store.migrate().await?;
-        Ok(store)
+        PgStore::over(rows).await
     }
 }
 
@@ -473,13 +490,40 @@ impl fmt::Debug for PgStoreBuilder {
 impl fmt::Debug for PgStore {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("PgStore")
-            .field("table", &self.table)
-            .field("encrypted", &self.keys.is_some())
+            .field("table", &self.rows.table)
+            .field("encryption", &self.rows.keys)
             .finish()
     }
 }
 
 impl TokenStore for PgStore {
+    fn load<'a>(&'a self, key: &'a str) -> BoxFuture<'a, Result<Option<Stored>, StoreError>> {
+        self.store().load(key)
+    }
+
+    fn keys(&self) -> BoxStream<'_, Result<String, StoreError>> {
+        self.store().keys()
+    }
+
+    fn save<'a>(
+        &'a self,
+        key: &'a str,
+        record: &'a TokenRecord,
+        expected_version: Option<u64>,
+    ) -> BoxFuture<'a, Result<u64, StoreError>> {
+        self.store().save(key, record, expected_version)
+    }
+
+    fn delete<'a>(&'a self, key: &'a str) -> BoxFuture<'a, Result<(), StoreError>> {
+        self.store().delete(key)
+    }
+
+    fn lock_refresh<'a>(&'a self, key: &'a str) -> BoxFuture<'a, Result<RefreshLock, StoreError>> {
+        self.store().lock_refresh(key)
+    }
+}
+
+impl TokenStore for Rows {
     fn load<'a>(&'a self, key: &'a str) -> BoxFuture<'a, Result<Option<Stored>, StoreError>> {
         Box::pin(async move {
             let client = self.client().await?;
@@ -525,7 +569,7 @@ impl TokenStore for PgStore {
         expected_version: Option<u64>,
     ) -> BoxFuture<'a, Result<u64, StoreError>> {
         Box::pin(async move {
-            let (bytes, key_id) = self.seal(key, record)?;
+            let (bytes, key_id) = self.seal(record)?;
             let granted = record.granted.to_string();
             let client = self.client().await?;
             let table = &self.table;
