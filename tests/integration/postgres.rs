@@ -141,6 +141,19 @@ async fn pg_store_keeps_the_store_contract() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pg_store_keeps_the_store_contract_between_processes() {
+    let Some(url) = database_url() else { return };
+    // A table both processes name alike; the kit's keys are its own, and it
+    // deletes them.
+    let open = || PgStore::builder(&url).table("cb_test_contract_processes").connect();
+    cb_client::store::StoreContract::new()
+        .across_processes("postgres::pg_store_keeps_the_store_contract_between_processes")
+        .check(|| async { open().await.unwrap() })
+        .await
+        .unwrap_or_else(|failures| panic!("{failures}"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn pg_store_keeps_the_store_contract_encrypted_either_way() {
     let Some(url) = database_url() else { return };
     let builtin = Table::new(&url, "contract_builtin");

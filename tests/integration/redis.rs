@@ -169,6 +169,25 @@ async fn redis_store_keeps_the_store_contract() {
         .unwrap_or_else(|failures| panic!("{failures}"));
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn redis_store_keeps_the_store_contract_between_processes() {
+    let Some(url) = redis_url() else { return };
+    // A prefix both processes name alike (the kit's keys are its own, and
+    // it deletes them); locks that expire soon after a holder dies.
+    let open = || {
+        RedisStore::builder(&url)
+            .prefix("cb_test:contract-processes")
+            .lock_expiry(Duration::from_secs(2))
+            .connect()
+    };
+    cb_client::store::StoreContract::new()
+        .across_processes("redis::redis_store_keeps_the_store_contract_between_processes")
+        .dead_holder_release(Duration::from_secs(10))
+        .check(|| async { open().await.unwrap() })
+        .await
+        .unwrap_or_else(|failures| panic!("{failures}"));
+}
+
 #[tokio::test]
 async fn keys_are_listed_by_scan_and_locks_are_not_keys() {
     use futures_util::TryStreamExt as _;

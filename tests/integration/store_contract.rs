@@ -5,6 +5,7 @@
 
 use std::sync::Arc;
 
+use cb_client::RefreshLock;
 use cb_client::store::{BoxFuture, StoreContract};
 use cb_client::{FileStore, MemoryStore, StoreError, Stored, TokenRecord, TokenStore};
 
@@ -40,6 +41,64 @@ async fn an_encrypted_store_keeps_the_contract_of_the_store_inside() {
         })
         .await
         .unwrap_or_else(|failures| panic!("{failures}"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_file_store_keeps_the_contract_between_processes() {
+    // A directory both processes name alike; the kit's keys are its own.
+    let dir = concat!(env!("CARGO_TARGET_TMPDIR"), "/store-contract-file");
+    StoreContract::new()
+        .across_processes("store_contract::the_file_store_keeps_the_contract_between_processes")
+        .check(|| async { FileStore::new(dir).unwrap() })
+        .await
+        .unwrap_or_else(|failures| panic!("{failures}"));
+}
+
+/// A file store whose refresh lock lives in the process's memory: it
+/// excludes other instances of this process, and no other process.
+struct ProcessLocalLock(FileStore);
+
+fn process_locks() -> &'static tokio::sync::Mutex<()> {
+    static LOCK: std::sync::OnceLock<Arc<tokio::sync::Mutex<()>>> = std::sync::OnceLock::new();
+    LOCK.get_or_init(Default::default)
+}
+
+impl TokenStore for ProcessLocalLock {
+    fn load<'a>(&'a self, key: &'a str) -> BoxFuture<'a, Result<Option<Stored>, StoreError>> {
+        self.0.load(key)
+    }
+
+    fn save<'a>(
+        &'a self,
+        key: &'a str,
+        record: &'a TokenRecord,
+        expected: Option<u64>,
+    ) -> BoxFuture<'a, Result<u64, StoreError>> {
+        self.0.save(key, record, expected)
+    }
+
+    fn delete<'a>(&'a self, key: &'a str) -> BoxFuture<'a, Result<(), StoreError>> {
+        self.0.delete(key)
+    }
+
+    fn lock_refresh<'a>(&'a self, _key: &'a str) -> BoxFuture<'a, Result<RefreshLock, StoreError>> {
+        Box::pin(async { Ok(RefreshLock::new(process_locks().lock().await)) })
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_lock_only_this_process_sees_fails_between_processes() {
+    let dir = concat!(env!("CARGO_TARGET_TMPDIR"), "/store-contract-process-local");
+    let failures = StoreContract::new()
+        .across_processes("store_contract::a_lock_only_this_process_sees_fails_between_processes")
+        .check(|| async { ProcessLocalLock(FileStore::new(dir).unwrap()) })
+        .await
+        .expect_err("a lock in one process's memory does not exclude another");
+    let text = failures.to_string();
+    // Between instances of one process it holds; between processes not.
+    assert!(!text.contains("excludes another instance"), "{text}");
+    assert!(text.contains("the refresh lock excludes another process"), "{text}");
+    assert!(!text.contains("share records"), "{text}");
 }
 
 /// A store that forgets compare-and-swap: every save wins.

@@ -3,14 +3,14 @@
 
 use std::fmt;
 use std::future::Future;
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 
 use futures_util::StreamExt as _;
-use secrecy::{ExposeSecret as _, SecretString};
+use secrecy::ExposeSecret as _;
 
 use crate::auth::store::contract::{Stored, TokenStore};
+use crate::auth::store::contract_peer::{PEER_VARIABLE, Peer, record, serve};
 use crate::auth::store::error::StoreError;
-use crate::auth::tokens::TokenRecord;
 use crate::error::ReauthorizationReason;
 
 /// The contract every [`TokenStore`] keeps, checked against a store of
@@ -40,6 +40,9 @@ use crate::error::ReauthorizationReason;
 pub struct StoreContract {
     shared: bool,
     run: String,
+    /// The test that runs the checks between processes, by its full name.
+    across_processes: Option<String>,
+    dead_holder_release: Duration,
 }
 
 /// The checks a store failed, each with what went wrong.
@@ -68,7 +71,56 @@ impl StoreContract {
     /// The whole contract, for a store whose instances share their records.
     pub fn new() -> Self {
         let run = uuid::Uuid::new_v4().simple().to_string();
-        StoreContract { shared: true, run: format!("contract-{}", &run[..12]) }
+        StoreContract {
+            shared: true,
+            run: format!("contract-{}", &run[..12]),
+            across_processes: None,
+            dead_holder_release: Duration::from_secs(30),
+        }
+    }
+
+    /// Also checks the contract between two processes, as an app's
+    /// instances are: records and conflicts are shared, the refresh lock
+    /// excludes the other process, and a process killed while it holds
+    /// the lock does not keep it.
+    ///
+    /// The kit runs `test` (the full name of the test that calls `check`,
+    /// as `cargo test -- --list` shows it) again in a child process of the
+    /// test binary, where the same `check` call serves its own instance
+    /// instead of checking. So `open` must reach the same records in both
+    /// processes: from configuration or the environment (a database URL,
+    /// a fixed directory such as `env!("CARGO_TARGET_TMPDIR")`), not from
+    /// something random drawn in the test. One such `check` per test; in
+    /// the second process it returns `Ok(())` once the first is done.
+    ///
+    /// ```no_run
+    /// # async fn demo() {
+    /// use cb_client::store::{FileStore, StoreContract};
+    ///
+    /// // In tests/store.rs:
+    /// // #[tokio::test]
+    /// // async fn my_store_keeps_the_contract() {
+    /// let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/target/store-contract");
+    /// StoreContract::new()
+    ///     .across_processes("my_store_keeps_the_contract")
+    ///     .check(|| async move { FileStore::new(dir).unwrap() })
+    ///     .await
+    ///     .unwrap_or_else(|failures| panic!("{failures}"));
+    /// # }
+    /// ```
+    #[must_use]
+    pub fn across_processes(mut self, test: impl Into<String>) -> Self {
+        self.across_processes = Some(test.into());
+        self
+    }
+
+    /// How soon the refresh lock of a killed process must be free again;
+    /// 30 s unless set. A store whose locks expire (as `RedisStore`'s do)
+    /// needs at least their expiry.
+    #[must_use]
+    pub fn dead_holder_release(mut self, within: Duration) -> Self {
+        self.dead_holder_release = within;
+        self
     }
 
     /// For a store no other instance shares (such as `MemoryStore`): the
@@ -91,6 +143,14 @@ impl StoreContract {
         F: Fn() -> Fut,
         Fut: Future<Output = S>,
     {
+        if let Ok(test) = std::env::var(PEER_VARIABLE) {
+            // This process is the peer of another's checks: it serves the
+            // one `check` that runs across processes, and checks nothing.
+            if self.across_processes.as_deref() == Some(test.as_str()) {
+                serve(&open().await).await;
+            }
+            return Ok(());
+        }
         let a = open().await;
         let b = if self.shared { Some(open().await) } else { None };
         let mut failures = Vec::new();
@@ -116,24 +176,33 @@ impl StoreContract {
             run!("the refresh lock excludes another instance", lock(&a, b, &key("lock")));
             run!("an abandoned lock wait holds nothing", abandoned(&a, b, &key("abandoned")));
         }
+        if let Some(test) = &self.across_processes {
+            for name in ["processes", "process-lock", "killed"] {
+                keys.push(key(name));
+            }
+            match Peer::start(test).await {
+                Err(failure) => failures.push(("a second process serves the store", failure)),
+                Ok(mut peer) => {
+                    run!(
+                        "processes share records and conflicts",
+                        processes(&a, &mut peer, &key("processes"))
+                    );
+                    run!(
+                        "the refresh lock excludes another process",
+                        process_lock(&a, &mut peer, &key("process-lock"))
+                    );
+                    run!(
+                        "a process killed holding the refresh lock releases it",
+                        killed(&a, peer, &key("killed"), self.dead_holder_release)
+                    );
+                }
+            }
+        }
         for key in &keys {
             let _ = a.delete(key).await;
         }
         if failures.is_empty() { Ok(()) } else { Err(ContractFailures(failures)) }
     }
-}
-
-fn record(access: &str, generation: u64) -> TokenRecord {
-    let mut record = TokenRecord::new(
-        SecretString::from(access.to_owned()),
-        Some(SecretString::from(format!("{access}-refresh"))),
-        SystemTime::UNIX_EPOCH + Duration::from_secs(2_000_000_000),
-        "wallet:accounts:read,offline_access"
-            .parse()
-            .unwrap_or_else(|_| cb_scopes::ScopeSet::empty()),
-    );
-    record.generation = generation;
-    record
 }
 
 fn access(stored: &Stored) -> &str {
@@ -250,6 +319,61 @@ async fn lock(a: &impl TokenStore, b: &impl TokenStore, key: &str) -> Result<(),
         Ok(Ok(_)) => Ok(()),
         Ok(Err(error)) => Err(format!("after release: {error}")),
         Err(_) => Err("the lock was not released".into()),
+    }
+}
+
+async fn processes(a: &impl TokenStore, peer: &mut Peer, key: &str) -> Result<(), String> {
+    let v1 = a.save(key, &record("p1", 1), None).await.map_err(|e| e.to_string())?;
+    let seen = peer.ask(&format!("load {key}")).await?;
+    if seen != format!("loaded p1 {v1}") {
+        return Err(format!("the other process loads {seen:?}, not p1 at version {v1}"));
+    }
+    let saved = peer.ask(&format!("save {key} {v1} p2")).await?;
+    if !saved.starts_with("saved ") {
+        return Err(format!("the other process's save at version {v1}: {saved}"));
+    }
+    if !matches!(a.save(key, &record("x", 1), Some(v1)).await, Err(StoreError::Conflict { .. })) {
+        return Err("a save over the other process's was not a conflict".into());
+    }
+    let stored = a.load(key).await.map_err(|e| e.to_string())?.ok_or("the record is gone")?;
+    if access(&stored) != "p2" {
+        return Err(format!("loaded {} after the other process saved p2", access(&stored)));
+    }
+    let stale = peer.ask(&format!("save {key} {v1} x")).await?;
+    if stale != "conflict" {
+        return Err(format!("the other process's stale save was {stale:?}, not a conflict"));
+    }
+    Ok(())
+}
+
+async fn process_lock(a: &impl TokenStore, peer: &mut Peer, key: &str) -> Result<(), String> {
+    peer.ask(&format!("lock {key}")).await?;
+    let taken = tokio::time::timeout(Duration::from_millis(300), a.lock_refresh(key)).await;
+    // Released whatever happened, so that the checks after this one find
+    // the other process free.
+    peer.ask(&format!("unlock {key}")).await?;
+    if taken.is_ok() {
+        return Err("this process took the lock while the other held it".into());
+    }
+    match tokio::time::timeout(Duration::from_secs(10), a.lock_refresh(key)).await {
+        Ok(Ok(_)) => Ok(()),
+        Ok(Err(error)) => Err(format!("after the other process released it: {error}")),
+        Err(_) => Err("the other process's release did not free the lock".into()),
+    }
+}
+
+async fn killed(
+    a: &impl TokenStore,
+    mut peer: Peer,
+    key: &str,
+    within: Duration,
+) -> Result<(), String> {
+    peer.ask(&format!("lock {key}")).await?;
+    peer.kill().await?;
+    match tokio::time::timeout(within, a.lock_refresh(key)).await {
+        Ok(Ok(_)) => Ok(()),
+        Ok(Err(error)) => Err(format!("after the holder was killed: {error}")),
+        Err(_) => Err(format!("the lock of a killed process was still held after {within:?}")),
     }
 }
 

@@ -28,6 +28,8 @@
 pub(crate) mod contract;
 #[cfg(feature = "test-util")]
 mod contract_check;
+#[cfg(feature = "test-util")]
+mod contract_peer;
 #[cfg(feature = "encryption")]
 mod encrypted;
 pub(crate) mod error;
