@@ -5,7 +5,7 @@
 //! ours, so that it neither depends on nor disturbs the names in scope where
 //! the macro is used.
 
-use proc_macro2::{Delimiter, Group, Span, TokenStream, TokenTree};
+use proc_macro2::{Span, TokenStream};
 use quote::{format_ident, quote, quote_spanned};
 use syn::Ident;
 
@@ -14,6 +14,7 @@ use crate::krate::RuntimeCrate;
 use crate::parse::{FnItem, NamedSet, RequiresScopeArgs, ScopesInput};
 use crate::scope_token::{Errors, ScopeToken};
 use crate::validate::{self, ValidSet};
+use crate::write::{self, Plan, WhereClause};
 
 /// `scopes!`: an anonymous set's canonical type, or named sets' items.
 pub(crate) fn scopes(input: ScopesInput) -> TokenStream {
@@ -125,16 +126,50 @@ fn named_set(krate: &TokenStream, set: &NamedSet, errors: &mut Errors) -> TokenS
     }
 }
 
-/// `#[requires_scope]`: the function, with one `where` bound per scope on
-/// the set's type parameter, and nothing else changed.
+/// `#[requires_scope]`: the fast reader for the common case, the syn
+/// reader for the rest, and the writer.
+pub(crate) fn requires_scope_attribute(args: TokenStream, item: TokenStream) -> TokenStream {
+    let (args, item) = match crate::fast_path::read(args, item) {
+        Ok((plan, head, body)) => return write::requires_scope(plan, head, body),
+        Err(given_back) => given_back,
+    };
+    match read_with_syn(args, item) {
+        Ok(written) | Err(written) => written,
+    }
+}
+
+/// The syn reader on the attribute's tokens: the function written, or,
+/// when the tokens are not an attribute on a function, the item untouched
+/// (so that the rest of the crate still resolves) with the error.
+fn read_with_syn(args: TokenStream, item: TokenStream) -> Result<TokenStream, TokenStream> {
+    let Ok(parsed) = FnItem::parse_head_only(item.clone()) else {
+        let error = syn::Error::new(
+            Span::call_site(),
+            "`#[requires_scope]` applies to functions and methods",
+        )
+        .to_compile_error();
+        return Err(quote!(#item #error));
+    };
+    match syn::parse2::<RequiresScopeArgs>(args) {
+        Ok(args) => Ok(requires_scope(args, parsed)),
+        Err(error) => {
+            let error = error.to_compile_error();
+            Err(quote!(#item #error))
+        }
+    }
+}
+
+/// `#[requires_scope]`, the syn reader: every input the fast reader
+/// (`fast_path`) gives back, read with full diagnostics into the plan the
+/// one writer (`write`) writes. Scopes that resolve are bound even when
+/// others do not, and the function is emitted whatever the errors.
 pub(crate) fn requires_scope(args: RequiresScopeArgs, item: FnItem) -> TokenStream {
-    let runtime = RuntimeCrate::find();
     let mut errors = Errors::default();
     let scopes = crate::scope_token::resolve_all(&args.scopes, &mut errors);
     let choices: Vec<(usize, &Ident)> =
         args.any_of.iter().filter_map(|any_of| validate::any_of(any_of, &mut errors)).collect();
-    let param = match args.param {
-        Some(param) => Some(param),
+    let param = match &args.param {
+        Some(param) => Some(param.clone()),
         None => {
             let mut params = item.sig.generics.type_params().map(|p| p.ident.clone());
             match (params.next(), params.next()) {
@@ -150,16 +185,44 @@ pub(crate) fn requires_scope(args: RequiresScopeArgs, item: FnItem) -> TokenStre
             }
         }
     };
-    // Scopes written as marker traits (`S: cb_scopes::includes::X`, as
-    // rustc's help suggests) are accepted, each with a warning, and must
-    // name the set's parameter if they name one.
+    let warnings = trait_bound_warnings(&scopes, param.as_ref(), &mut errors);
+    let where_clause = match &item.sig.generics.where_clause {
+        None => WhereClause::Missing,
+        Some(own) if own.predicates.empty_or_trailing() => WhereClause::Open,
+        Some(_) => WhereClause::Closed,
+    };
+    let plan = Plan {
+        param,
+        scopes: scopes
+            .iter()
+            .map(|(index, token)| (*index, token.span(), token.last_span()))
+            .collect(),
+        choices: choices.iter().map(|(choice, any)| (*choice, any.span())).collect(),
+        where_clause,
+        name: item.sig.ident.clone(),
+        warnings,
+        errors: errors.to_compile_error(),
+    };
+    let FnItem { attrs, vis, defaultness, sig, body } = item;
+    write::requires_scope(plan, quote!(#(#attrs)* #vis #defaultness #sig), body)
+}
+
+/// Scopes written as marker traits (`S: cb_scopes::includes::X`, as rustc's
+/// help suggests) are accepted, each with a warning (a deprecated item used
+/// in the body, the one way a macro can warn on stable Rust), and must name
+/// the set's parameter if they name one.
+fn trait_bound_warnings(
+    scopes: &[(usize, &ScopeToken)],
+    param: Option<&Ident>,
+    errors: &mut Errors,
+) -> TokenStream {
     let mut warnings = TokenStream::new();
-    for (index, token) in &scopes {
+    for (index, token) in scopes {
         if crate::catalogue::position(&token.text).is_some() {
             continue;
         }
         let wire = CATALOGUE[*index].wire;
-        if let (Some(named), Some(param)) = (token.text.split_once(':'), &param)
+        if let (Some(named), Some(param)) = (token.text.split_once(':'), param)
             && !named.1.starts_with(':')
             && syn::ext::IdentExt::unraw(param) != named.0
         {
@@ -185,112 +248,7 @@ pub(crate) fn requires_scope(args: RequiresScopeArgs, item: FnItem) -> TokenStre
             }
         });
     }
-    let bounds = param.map(|param| bounds(&runtime, &param, &scopes, &choices)).unwrap_or_default();
-    let where_clause = match &item.sig.generics.where_clause {
-        _ if bounds.is_empty() => TokenStream::new(),
-        None => quote!(where #bounds),
-        Some(own) if own.predicates.empty_or_trailing() => bounds,
-        Some(_) => quote!(, #bounds),
-    };
-    let body =
-        with_registration(&runtime, &item.sig.ident, &item.body, &scopes, &choices, warnings);
-    let FnItem { attrs, vis, defaultness, sig, .. } = item;
-    let errors = errors.to_compile_error();
-    quote!(#(#attrs)* #vis #defaultness #sig #where_clause #body #errors)
-}
-
-/// The bounds, written as tokens after the signature, never parsed: one
-/// predicate per scope and one per choice on `param`.
-fn bounds(
-    runtime: &RuntimeCrate,
-    param: &Ident,
-    scopes: &[(usize, &ScopeToken)],
-    choices: &[(usize, &Ident)],
-) -> TokenStream {
-    let mut bounds = TokenStream::new();
-    for (choice, any) in choices {
-        let span = Span::mixed_site().located_at(any.span());
-        let krate = runtime.path(span);
-        let mut param = param.clone();
-        param.set_span(span);
-        let marker = format_ident!("{}", any_of_name(*choice), span = span);
-        if !bounds.is_empty() {
-            bounds.extend(quote!(,));
-        }
-        bounds.extend(quote_spanned!(span=> #param: #krate::includes::any::#marker));
-    }
-    for (index, token) in scopes {
-        // Every token of the bound is spanned at the user's scope, so that
-        // rustc's "required by this bound" points at the scope.
-        let span = Span::mixed_site().located_at(token.span());
-        let krate = runtime.path(span);
-        // The user's identifier, raw or not, spanned at the scope.
-        let mut param = param.clone();
-        param.set_span(span);
-        let marker = format_ident!(
-            "{}",
-            CATALOGUE[*index].rust_name(),
-            span = Span::mixed_site().located_at(token.last_span())
-        );
-        if !bounds.is_empty() {
-            bounds.extend(quote!(,));
-        }
-        bounds.extend(quote_spanned!(span=> #param: #krate::includes::#marker));
-    }
-    bounds
-}
-
-/// The body with the function's registration for the least-privilege audit
-/// as its first statement: a `static` in a link section, so calling the
-/// function runs nothing new. It is spliced in only with the `audit`
-/// feature (which cb-scopes' own `audit` feature turns on); without it the
-/// body is not touched. A trait method without a body registers through its
-/// implementations.
-fn with_registration(
-    runtime: &RuntimeCrate,
-    name: &Ident,
-    body: &TokenStream,
-    scopes: &[(usize, &ScopeToken)],
-    choices: &[(usize, &Ident)],
-    warnings: TokenStream,
-) -> TokenStream {
-    // Without the audit there is nothing to register: the body goes
-    // through as it came, unless a warning must be spliced in.
-    if !cfg!(feature = "audit") && warnings.is_empty() {
-        return body.clone();
-    }
-    let mut tokens = body.clone().into_iter();
-    let (Some(TokenTree::Group(block)), None) = (tokens.next(), tokens.next()) else {
-        return body.clone();
-    };
-    if block.delimiter() != Delimiter::Brace {
-        return body.clone();
-    }
-    let span = name.span();
-    let krate = runtime.path(span);
-    // A choice registers as its alternatives joined by `|`, which the audit
-    // reads back.
-    let wires = scopes
-        .iter()
-        .map(|(index, _)| CATALOGUE[*index].wire.to_owned())
-        .chain(choices.iter().map(|(choice, _)| ANY_OF[*choice].join("|")));
-    let inner = block.stream();
-    // The macro names the function by its module path and crate itself, so
-    // that each function costs the fewest tokens it can.
-    let mut registered = Group::new(
-        Delimiter::Brace,
-        if cfg!(feature = "audit") {
-            quote_spanned! {span=>
-                #krate::__private::register!(#name, [#(#wires),*]);
-                #warnings
-                #inner
-            }
-        } else {
-            quote!(#warnings #inner)
-        },
-    );
-    registered.set_span(block.span());
-    TokenTree::Group(registered).into()
+    warnings
 }
 
 fn no_parameter(item: &FnItem, args: &RequiresScopeArgs, what: &str) -> syn::Error {
@@ -309,6 +267,26 @@ fn no_parameter(item: &FnItem, args: &RequiresScopeArgs, what: &str) -> syn::Err
              #[requires_scope(S: {first})]"
         ),
     )
+}
+
+/// Every token, groups opened, as text: how tests compare what the two
+/// readers led to, without the spacing of puncts (which only changes how
+/// they print).
+#[cfg(test)]
+pub(crate) fn tokens(stream: TokenStream) -> Vec<String> {
+    let mut texts = Vec::new();
+    for token in stream {
+        match token {
+            proc_macro2::TokenTree::Group(group) => {
+                texts.push(format!("{:?}", group.delimiter()));
+                texts.extend(tokens(group.stream()));
+                texts.push("end".to_owned());
+            }
+            proc_macro2::TokenTree::Punct(punct) => texts.push(punct.as_char().to_string()),
+            other => texts.push(other.to_string()),
+        }
+    }
+    texts
 }
 
 #[cfg(test)]
@@ -381,7 +359,7 @@ mod tests {
         #![proptest_config(ProptestConfig::with_cases(512))]
 
         /// Whatever the attribute and the item, expansion gives tokens or
-        /// errors, never a panic.
+        /// errors, never a panic; and the two readers agree.
         #[test]
         fn requires_scope_never_panics(
             args in program(ATTRIBUTE_PIECES),
@@ -389,15 +367,21 @@ mod tests {
             body in prop::sample::select(&["{}", ";", "{ 1 }"][..]),
         ) {
             let item = format!("{item} {body}");
-            // The fast path, on the same tokens.
-            if let (Ok(args), Ok(item)) = (args.parse::<TokenStream>(), item.parse::<TokenStream>()) {
-                let _ = crate::fast_path::requires_scope(args, item);
-            }
-            if let (Ok(args), Ok(item)) = (
-                syn::parse_str::<RequiresScopeArgs>(&args),
-                syn::parse_str::<FnItem>(&item),
-            ) {
-                let _ = requires_scope(args, item);
+            let (Ok(args), Ok(item)) = (args.parse::<TokenStream>(), item.parse::<TokenStream>())
+            else {
+                return Ok(());
+            };
+            // Each reader on the same tokens, as the attribute ships.
+            let fast = crate::fast_path::read(args.clone(), item.clone())
+                .ok()
+                .map(|(plan, head, body)| write::requires_scope(plan, head, body));
+            let slow = read_with_syn(args, item).ok();
+            // Wherever both readers take an input, they write the same
+            // tokens. (The fast reader also takes some items syn refuses,
+            // such as `fn f<S> {}`: rustc reports those on the written
+            // function, as it would without the attribute.)
+            if let (Some(fast), Some(slow)) = (fast, slow) {
+                prop_assert_eq!(tokens(fast), tokens(slow));
             }
         }
 

@@ -1,57 +1,37 @@
-//! The fast path of `#[requires_scope]`, written against the compiler's own
-//! `proc_macro` API.
+//! The fast reader of `#[requires_scope]`: the common case, read from the
+//! function's top-level tokens.
 //!
 //! Almost every annotated function is the common case: plain scopes that
 //! all resolve, one evident type parameter or an explicit one, nothing to
 //! report. For it the attribute reads the function's top-level tokens once,
-//! finds the generics' type parameters between their top-level commas,
-//! writes the bounds, and hands the function back as it came with the
-//! bounds after its head; the body is never opened. Anything else returns
-//! the tokens unchanged, and the syn path (`parse`, `validate`, `expand`)
-//! handles it with its full diagnostics.
-//!
-//! Why `proc_macro` and not `proc_macro2`: cargo builds proc macros without
-//! optimizations in the dev profile, and every token that went through
-//! `proc_macro2` and `quote` paid for their unoptimized wrappers, while
-//! `proc_macro` ships optimized with the compiler. Tests cannot call
-//! `proc_macro` outside a macro, so under `cfg(test)` the same code runs on
-//! `proc_macro2`, whose API mirrors it.
+//! finds the generics' type parameters between their top-level commas and
+//! how its `where` clause ends, and hands the writer (`write`) a plan, the
+//! head as it came and the body unopened. Anything else gives the tokens
+//! back unchanged, for the syn reader (`parse`, `validate`, then
+//! `expand::requires_scope`), which reads every case and says what is
+//! wrong. Both readers feed the one writer; the unit tests below hold them
+//! to the same output wherever both accept an input.
 
-#[cfg(not(test))]
-use proc_macro::{Delimiter, Group, Ident, Literal, Punct, Spacing, Span, TokenStream, TokenTree};
-#[cfg(test)]
-use proc_macro2::{Delimiter, Group, Ident, Literal, Punct, Spacing, Span, TokenStream, TokenTree};
+use proc_macro2::{Delimiter, Ident, Spacing, Span, TokenStream, TokenTree};
 
 use crate::catalogue::{self, CATALOGUE};
-use crate::krate::RuntimeCrate;
+use crate::write::{Plan, WhereClause};
 
-/// The attribute on the fast path: the function with its bounds, or, when
-/// the input needs the syn path, the attribute's and the item's tokens
+/// The attribute's plan, the function's head and its body, when the input
+/// is the common case; otherwise the attribute's and the item's tokens
 /// given back as they came.
-pub(crate) fn requires_scope(
+pub(crate) fn read(
     args: TokenStream,
     item: TokenStream,
-) -> Result<TokenStream, (TokenStream, TokenStream)> {
+) -> Result<(Plan, TokenStream, TokenStream), (TokenStream, TokenStream)> {
     let args: Vec<TokenTree> = args.into_iter().collect();
-    let item: Vec<TokenTree> = item.into_iter().collect();
-    match plan(&args, &item) {
-        Some(plan) => Ok(write(plan, item)),
-        None => Err((args.into_iter().collect(), item.into_iter().collect())),
-    }
-}
-
-/// What the expansion needs to know, read from the input without changing
-/// it.
-struct Plan {
-    /// The set's type parameter, as the user wrote it.
-    param: Ident,
-    /// The scopes, in the order written.
-    scopes: Vec<Scope>,
-    /// Where the function's name is.
-    name_at: usize,
-    /// Whether the head has a `where` clause, and whether it is empty or
-    /// ends with a comma.
-    where_clause: Option<bool>,
+    let mut item: Vec<TokenTree> = item.into_iter().collect();
+    let Some(plan) = plan(&args, &item) else {
+        return Err((args.into_iter().collect(), item.into_iter().collect()));
+    };
+    // The plan found the body last.
+    let body = item.pop().map(TokenStream::from).unwrap_or_default();
+    Ok((plan, item.into_iter().collect(), body))
 }
 
 /// One scope of the attribute: its catalogue index, and the spans of its
@@ -86,8 +66,16 @@ fn plan(args: &[TokenTree], item: &[TokenTree]) -> Option<Plan> {
         None if type_params.len() == 1 => type_params[0].clone(),
         None => return None,
     };
-    let where_clause = where_clause(&item[rest..body_at]);
-    Some(Plan { param, scopes, name_at, where_clause })
+    let TokenTree::Ident(name) = &item[name_at] else { return None };
+    Some(Plan {
+        param: Some(param),
+        scopes: scopes.iter().map(|scope| (scope.index, scope.first, scope.last)).collect(),
+        choices: Vec::new(),
+        where_clause: where_clause(&item[rest..body_at]),
+        name: name.clone(),
+        warnings: TokenStream::new(),
+        errors: TokenStream::new(),
+    })
 }
 
 /// The attribute's arguments, if each is a plain scope of the catalogue,
@@ -202,142 +190,30 @@ fn type_params(item: &[TokenTree], mut at: usize, end: usize) -> Option<(Vec<Ide
     }
 }
 
-/// Whether the parameters and return type are followed by a `where`
-/// clause, and if so whether it is empty or ends with a comma.
-fn where_clause(after_generics: &[TokenTree]) -> Option<bool> {
-    let at = after_generics.iter().position(|token| is_ident(token, "where"))?;
-    Some(after_generics[at + 1..].last().is_none_or(|last| is_punct(last, ',')))
-}
-
-fn punct(c: char, spacing: Spacing, span: Span) -> TokenTree {
-    let mut punct = Punct::new(c, spacing);
-    punct.set_span(span);
-    TokenTree::Punct(punct)
-}
-
-/// `a::b` separators: `::`, spanned.
-fn path_separator(tokens: &mut Vec<TokenTree>, span: Span) {
-    tokens.push(punct(':', Spacing::Joint, span));
-    tokens.push(punct(':', Spacing::Alone, span));
-}
-
-/// The runtime crate's path (`::cb_scopes`, or through cb-client), spanned.
-fn runtime_path(runtime: &RuntimeCrate, tokens: &mut Vec<TokenTree>, span: Span) {
-    path_separator(tokens, span);
-    match runtime {
-        RuntimeCrate::Direct(name) => tokens.push(TokenTree::Ident(Ident::new(name, span))),
-        RuntimeCrate::ThroughClient(client) => {
-            tokens.push(TokenTree::Ident(Ident::new(client, span)));
-            path_separator(tokens, span);
-            tokens.push(TokenTree::Ident(Ident::new("cb_scopes", span)));
-        }
-    }
-}
-
-/// The function written back: its head as it came, the bounds (one
-/// predicate per scope, `S: ::cb_scopes::includes::Marker`), and its body.
-fn write(plan: Plan, mut item: Vec<TokenTree>) -> TokenStream {
-    let runtime = RuntimeCrate::find();
-    // The plan found the body last and the name before it.
-    let Some(body) = item.pop() else { return TokenStream::new() };
-    let mut tokens = item;
-    tokens.reserve(2 + plan.scopes.len() * 14);
-    match plan.where_clause {
-        None => tokens.push(TokenTree::Ident(Ident::new("where", Span::call_site()))),
-        Some(true) => {}
-        Some(false) => tokens.push(punct(',', Spacing::Alone, Span::call_site())),
-    }
-    for (position, scope) in plan.scopes.iter().enumerate() {
-        if position > 0 {
-            tokens.push(punct(',', Spacing::Alone, Span::call_site()));
-        }
-        // The predicate runs from the parameter to the marker, both at the
-        // user's scope, so that rustc's "required by this bound" points at
-        // the scope as written.
-        let span = Span::mixed_site().located_at(scope.first);
-        let mut param = plan.param.clone();
-        param.set_span(span);
-        tokens.push(TokenTree::Ident(param));
-        tokens.push(punct(':', Spacing::Alone, span));
-        runtime_path(&runtime, &mut tokens, span);
-        path_separator(&mut tokens, span);
-        tokens.push(TokenTree::Ident(Ident::new("includes", span)));
-        path_separator(&mut tokens, span);
-        let marker = catalogue::rust_name_of(scope.index);
-        let marker_span = Span::mixed_site().located_at(scope.last);
-        tokens.push(TokenTree::Ident(Ident::new(marker, marker_span)));
-    }
-    let body = match &tokens[plan.name_at] {
-        TokenTree::Ident(name) => with_registration(&runtime, name, &plan.scopes, body),
-        _ => body,
+/// How the `where` clause after the parameters and return type ends, if
+/// there is one.
+fn where_clause(after_generics: &[TokenTree]) -> WhereClause {
+    let Some(at) = after_generics.iter().position(|token| is_ident(token, "where")) else {
+        return WhereClause::Missing;
     };
-    tokens.push(body);
-    tokens.into_iter().collect()
-}
-
-/// The body with the function's registration for the least-privilege audit
-/// as its first statement: a `static` in a link section, so calling the
-/// function runs nothing new. It is spliced in only with the `audit`
-/// feature (which cb-scopes' own `audit` feature turns on); without it the
-/// body goes through untouched. A trait method without a body registers
-/// through its implementations.
-fn with_registration(
-    runtime: &RuntimeCrate,
-    name: &Ident,
-    scopes: &[Scope],
-    body: TokenTree,
-) -> TokenTree {
-    let TokenTree::Group(block) = &body else { return body };
-    if !cfg!(feature = "audit") || block.delimiter() != Delimiter::Brace {
-        return body;
+    match after_generics[at + 1..].last() {
+        Some(last) if !is_punct(last, ',') => WhereClause::Closed,
+        _ => WhereClause::Open,
     }
-    // `::cb_scopes::__private::register!(name, ["wallet:..", ..]);`, which
-    // names the function by its module path and crate itself, so that each
-    // function costs the fewest tokens it can.
-    let span = name.span();
-    let mut wires = Vec::with_capacity(scopes.len() * 2);
-    for scope in scopes {
-        if !wires.is_empty() {
-            wires.push(punct(',', Spacing::Alone, span));
-        }
-        let mut wire = Literal::string(CATALOGUE[scope.index].wire);
-        wire.set_span(span);
-        wires.push(TokenTree::Literal(wire));
-    }
-    let group = |delimiter, tokens: Vec<TokenTree>| {
-        let mut group = Group::new(delimiter, tokens.into_iter().collect());
-        group.set_span(span);
-        TokenTree::Group(group)
-    };
-    let mut registration = Vec::with_capacity(16);
-    runtime_path(runtime, &mut registration, span);
-    path_separator(&mut registration, span);
-    registration.push(TokenTree::Ident(Ident::new("__private", span)));
-    path_separator(&mut registration, span);
-    registration.push(TokenTree::Ident(Ident::new("register", span)));
-    registration.push(punct('!', Spacing::Alone, span));
-    let arguments = vec![
-        TokenTree::Ident(name.clone()),
-        punct(',', Spacing::Alone, span),
-        group(Delimiter::Bracket, wires),
-    ];
-    registration.push(group(Delimiter::Parenthesis, arguments));
-    registration.push(punct(';', Spacing::Alone, span));
-    let mut stream: TokenStream = registration.into_iter().collect();
-    stream.extend(block.stream());
-    let mut registered = Group::new(Delimiter::Brace, stream);
-    registered.set_span(block.span());
-    TokenTree::Group(registered)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    /// What the attribute writes for the input, when this reader takes it.
+    fn written(args: &str, item: &str) -> Option<TokenStream> {
+        let (plan, head, body) = read(args.parse().unwrap(), item.parse().unwrap()).ok()?;
+        Some(crate::write::requires_scope(plan, head, body))
+    }
+
     fn expand(args: &str, item: &str) -> Option<String> {
-        requires_scope(args.parse().unwrap(), item.parse().unwrap())
-            .ok()
-            .map(|tokens| tokens.to_string())
+        written(args, item).map(|tokens| tokens.to_string())
     }
 
     fn params(item: &str) -> Option<Vec<String>> {
@@ -347,7 +223,7 @@ mod tests {
         Some(params.iter().map(ToString::to_string).collect())
     }
 
-    fn where_of(item: &str) -> Option<bool> {
+    fn where_of(item: &str) -> WhereClause {
         let tokens: Vec<TokenTree> = item.parse::<TokenStream>().unwrap().into_iter().collect();
         let (body_at, name_at) = body_and_name(&tokens).unwrap();
         let (_, rest) = type_params(&tokens, name_at + 1, body_at).unwrap();
@@ -373,10 +249,10 @@ mod tests {
 
     #[test]
     fn a_where_clause_is_found_with_its_end() {
-        assert_eq!(where_of("fn f<S>() {}"), None);
-        assert_eq!(where_of("fn f<S>() where S: Copy {}"), Some(false));
-        assert_eq!(where_of("fn f<S>() where S: Copy, {}"), Some(true));
-        assert_eq!(where_of("fn f<S>() -> Vec<u8> where {}"), Some(true));
+        assert_eq!(where_of("fn f<S>() {}"), WhereClause::Missing);
+        assert_eq!(where_of("fn f<S>() where S: Copy {}"), WhereClause::Closed);
+        assert_eq!(where_of("fn f<S>() where S: Copy, {}"), WhereClause::Open);
+        assert_eq!(where_of("fn f<S>() -> Vec<u8> where {}"), WhereClause::Open);
     }
 
     #[test]
@@ -398,11 +274,11 @@ mod tests {
         assert!(method.is_none(), "no type parameter: the syn path says so");
     }
 
-    /// The fast path and the syn path write the same bounds and the same
-    /// registration by separate code (the one on `proc_macro`, the other on
-    /// `proc_macro2`): for every input both take, they must agree.
+    /// The two readers plan alike for every input both take: the writer
+    /// is shared, so this holds them to the same output, token by token.
+    /// (The property test in `expand` does the same on random inputs.)
     #[test]
-    fn the_fast_path_writes_what_the_syn_path_writes() {
+    fn the_two_readers_agree_where_both_read() {
         for (args, item) in [
             ("wallet:accounts:read", "fn f<S>(g: &Grant<S>) -> u8 { 1 }"),
             ("wallet:accounts:read, wallet:transactions:send", "pub async fn f<S>() {}"),
@@ -411,32 +287,17 @@ mod tests {
             ("wallet:user:read", "#[inline] fn f<'a, S: Clone + 'a>(&self) -> Vec<u8>;"),
             ("wallet:payment-methods:limits,", "fn f<r#S>(g: &Grant<r#S>) {}"),
         ] {
-            let fast = requires_scope(args.parse().unwrap(), item.parse().unwrap()).unwrap();
+            let fast = written(args, item).unwrap();
             let slow = crate::expand::requires_scope(
                 syn::parse_str(args).unwrap(),
                 syn::parse_str(item).unwrap(),
             );
-            // Token by token: the fast path keeps the spacing of the
-            // puncts it was given, which only changes how they print.
-            assert_eq!(tokens(fast), tokens(slow), "#[requires_scope({args})] {item}");
+            assert_eq!(
+                crate::expand::tokens(fast),
+                crate::expand::tokens(slow),
+                "#[requires_scope({args})] {item}"
+            );
         }
-    }
-
-    /// Every token, groups opened, as text.
-    fn tokens(stream: TokenStream) -> Vec<String> {
-        let mut texts = Vec::new();
-        for token in stream {
-            match token {
-                TokenTree::Group(group) => {
-                    texts.push(format!("{:?}", group.delimiter()));
-                    texts.extend(tokens(group.stream()));
-                    texts.push("end".to_owned());
-                }
-                TokenTree::Punct(punct) => texts.push(punct.as_char().to_string()),
-                other => texts.push(other.to_string()),
-            }
-        }
-        texts
     }
 
     #[test]
@@ -452,8 +313,10 @@ mod tests {
             ("", "fn f<S>() {}"),
             ("wallet:user:read", "struct S;"),
         ] {
-            let (given_args, given_item) =
-                requires_scope(args.parse().unwrap(), item.parse().unwrap()).unwrap_err();
+            let Err((given_args, given_item)) = read(args.parse().unwrap(), item.parse().unwrap())
+            else {
+                panic!("the fast reader took #[requires_scope({args})] {item}");
+            };
             assert_eq!(given_args.to_string(), args.parse::<TokenStream>().unwrap().to_string());
             assert_eq!(given_item.to_string(), item.parse::<TokenStream>().unwrap().to_string());
         }
@@ -465,17 +328,5 @@ mod tests {
         assert!(explicit.contains("where T :"), "{explicit}");
         // `wallet:` is a scope's service, not a parameter.
         assert!(expand("wallet:user:read", "fn f<S>() {}").unwrap().contains("where S :"));
-    }
-
-    #[test]
-    #[cfg(feature = "audit")]
-    fn the_registration_is_the_body_s_first_statement() {
-        let expanded = expand("wallet:user:read", "fn f<S>() { 1 }").unwrap();
-        assert!(
-            expanded.contains(
-                "{ :: cb_scopes :: __private :: register ! (f , [\"wallet:user:read\"]) ; 1 }"
-            ),
-            "{expanded}"
-        );
     }
 }

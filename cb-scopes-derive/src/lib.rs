@@ -5,8 +5,9 @@
 //! examples. This crate is split by phase, as a compiler is: `parse` reads the
 //! input into syntax trees without judging it, `validate` checks scopes and
 //! send limits against the catalogue and collects every error, and `expand`
-//! writes the code. `#[requires_scope]` takes a fast path (`fast_path`) for
-//! the common case and goes through the phases only for the rest. The scope
+//! writes the code. `#[requires_scope]` has two readers and one writer
+//! (`write`): a fast reader (`fast_path`) for the common case, and the
+//! phases for the rest. The scope
 //! catalogue itself lives in `catalogue`; the runtime crate's own catalogue
 //! items (the `Scope` enum, the marker traits and the canonical set) come
 //! from `catalogue_items`.
@@ -21,6 +22,7 @@ mod krate;
 mod parse;
 mod scope_token;
 mod validate;
+mod write;
 
 use proc_macro::TokenStream;
 use syn::parse_macro_input;
@@ -35,34 +37,7 @@ pub fn scopes(input: TokenStream) -> TokenStream {
 /// for the documentation.
 #[proc_macro_attribute]
 pub fn requires_scope(args: TokenStream, item: TokenStream) -> TokenStream {
-    // Unit tests run the fast path on `proc_macro2` (see `fast_path`).
-    #[cfg(not(test))]
-    let (args, item) = match fast_path::requires_scope(args, item) {
-        Ok(expanded) => return expanded,
-        Err(given_back) => given_back,
-    };
-    let item_tokens = proc_macro2::TokenStream::from(item);
-    let args = proc_macro2::TokenStream::from(args);
-    let item = match parse::FnItem::parse_head_only(item_tokens.clone()) {
-        Ok(item) => item,
-        Err(_) => {
-            // Emit the item untouched so that the rest of the crate still
-            // resolves, with one error saying what the attribute applies to.
-            let error = syn::Error::new(
-                proc_macro2::Span::call_site(),
-                "`#[requires_scope]` applies to functions and methods",
-            )
-            .to_compile_error();
-            return quote::quote!(#item_tokens #error).into();
-        }
-    };
-    match syn::parse2::<parse::RequiresScopeArgs>(args) {
-        Ok(args) => expand::requires_scope(args, item).into(),
-        Err(error) => {
-            let error = error.to_compile_error();
-            quote::quote!(#item_tokens #error).into()
-        }
-    }
+    expand::requires_scope_attribute(args.into(), item.into()).into()
 }
 
 #[doc(hidden)]
