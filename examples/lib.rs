@@ -7,7 +7,7 @@
 
 pub mod web;
 
-use cb_client::{Client, Error, OAuthClient};
+use cb_client::{Client, OAuthClient};
 use cb_sandbox::{Sandbox, SandboxConfig};
 use cb_scopes::{Account, DeclaredScopes};
 
@@ -50,23 +50,21 @@ impl Demo {
     ///
     /// # Errors
     ///
-    /// What the exchange returns, and a failed consent as `Error::Config`.
-    pub async fn connect<S: DeclaredScopes>(&self, key: &str) -> Result<Client<S>, Error> {
-        let (url, pending) =
-            self.oauth.authorize_url::<S>().account(Account::All).build().map_err(config)?;
+    /// What the authorize URL, the sandbox's consent, the callback and the
+    /// exchange return.
+    pub async fn connect<S: DeclaredScopes>(
+        &self,
+        key: &str,
+    ) -> Result<Client<S>, Box<dyn std::error::Error>> {
+        let (url, pending) = self.oauth.authorize_url::<S>().account(Account::All).build()?;
         println!("authorize URL: {url}");
-        let callback =
-            self.sandbox.consent(url.as_str()).map_err(config)?.approve().map_err(config)?;
-        let code = pending.complete(callback.as_str()).map_err(config)?;
-        self.oauth.exchange(code, key).await
+        let callback = self.sandbox.consent(url.as_str())?.approve()?;
+        let code = pending.complete(callback.as_str())?;
+        Ok(self.oauth.exchange(code, key).await?)
     }
 
     /// The two-factor code the sandbox last sent the demo user.
     pub fn two_factor_code(&self) -> String {
         self.sandbox.two_factor_code(&self.user).unwrap_or_default()
     }
-}
-
-fn config(error: impl std::fmt::Display) -> Error {
-    Error::Config(error.to_string())
 }

@@ -20,7 +20,7 @@
 //! ```
 
 use cb_client::models::{AccountId, ConvertTrade, OrderStatus};
-use cb_client::{Client, Error, NewOrder, OrderConfiguration};
+use cb_client::{Client, NewOrder, OrderConfiguration};
 use cb_examples::Demo;
 use cb_scopes::{requires_scope, scopes};
 use rust_decimal::Decimal;
@@ -42,11 +42,11 @@ scopes! {
 pub async fn convert_dollars<S>(
     client: &Client<S>,
     amount: Decimal,
-) -> Result<ConvertTrade, Error> {
+) -> Result<ConvertTrade, Box<dyn std::error::Error>> {
     let accounts = client.brokerage_accounts().all().await?;
-    let account = |currency: &str| -> Result<AccountId, Error> {
+    let account = |currency: &str| -> Result<AccountId, Box<dyn std::error::Error>> {
         let found = accounts.iter().find(|a| a.currency == currency);
-        found.map(|a| a.uuid.clone()).ok_or_else(|| Error::Config(format!("no {currency} account")))
+        Ok(found.map(|a| a.uuid.clone()).ok_or(format!("no {currency} account"))?)
     };
     let (dollars, usdc) = (account("USD")?, account("USDC")?);
     for account in &accounts {
@@ -69,7 +69,7 @@ pub async fn trade_orders<S>(
     client: &Client<S>,
     ask_above: Decimal,
     move_price: impl Fn(Decimal),
-) -> Result<usize, Error> {
+) -> Result<usize, Box<dyn std::error::Error>> {
     let portfolio = client.trading_portfolio().await?;
     let btc = client.product(&"BTC-USD".into()).await?;
     println!("BTC-USD at {}", btc.price);
@@ -101,7 +101,7 @@ pub async fn trade_orders<S>(
     let sold = client.order(&resting.order_id).await?;
     println!("limit sell {} at {:?}", sold.status, sold.average_filled_price);
     if sold.status != OrderStatus::Filled {
-        return Err(Error::Config("the limit sell did not fill".into()));
+        return Err("the limit sell did not fill".into());
     }
     let fills = client.fills().all().await?;
     for fill in &fills {

@@ -304,9 +304,10 @@ impl<S> CoinbaseConnect<S> {
     }
 
     /// How long a sign-in may take from the connect route to the callback;
-    /// ten minutes by default.
+    /// ten minutes by default, at most a day.
     #[must_use]
     pub fn pending_lifetime(self, lifetime: Duration) -> Self {
+        let lifetime = lifetime.min(Duration::from_secs(24 * 3600));
         self.configure(|shared| shared.pending_lifetime = lifetime)
     }
 
@@ -380,18 +381,18 @@ async fn connect<T: DeclaredScopes + 'static>(shared: Arc<Shared>, route: String
     let (url, pending) = match shared.oauth.authorize_url::<T>().build() {
         Ok(built) => built,
         Err(error) => {
-            return (shared.outcome_page)(&ConnectOutcome::Failed(Error::Config(
-                error.to_string(),
-            )));
+            return (shared.outcome_page)(&ConnectOutcome::Failed(error.into()));
         }
     };
     let sealed = serde_json::to_value(&pending).ok().and_then(|pending| {
         shared.seal(&SealedSignIn { route, started_unix: shared.now_unix(), pending })
     });
     let Some(cookie) = sealed else {
-        return (shared.outcome_page)(&ConnectOutcome::Failed(Error::Config(
-            "the sign-in could not be sealed into its cookie".into(),
-        )));
+        // A sign-in is a few strings and its lifetime at most a day: sealing
+        // it does not fail, but if it ever did the user could only retry.
+        tracing::error!(target: "cb_axum", "the sign-in could not be sealed into its cookie");
+        return (StatusCode::INTERNAL_SERVER_ERROR, "the sign-in could not be started")
+            .into_response();
     };
     ([(header::SET_COOKIE, cookie)], Redirect::to(url.as_str())).into_response()
 }
@@ -418,8 +419,8 @@ fn complete<T: DeclaredScopes + 'static>(
         // supersedes (and revokes) the earlier.
         match oauth.upgrade(code, &key).await {
             Ok(_) => Ok(()),
-            Err(Error::ScopesNotGranted { missing, .. }) => {
-                Err(ConnectOutcome::PartialGrant { missing })
+            Err(Error::ScopesNotGranted(not_granted)) => {
+                Err(ConnectOutcome::PartialGrant { missing: not_granted.missing() })
             }
             Err(error) => Err(ConnectOutcome::Failed(error)),
         }

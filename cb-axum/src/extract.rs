@@ -65,8 +65,9 @@ where
                 tracing::warn!(target: "cb_axum", "the stored authorization is corrupt, sending the user to connect again: {detail}");
                 Err(reject(&shared, TypeId::of::<S>(), RejectionReason::NotConnected))
             }
-            Err(Error::ScopesNotGranted { missing, .. }) => {
+            Err(Error::ScopesNotGranted(not_granted)) => {
                 let connect_path = shared.connect_path_of(TypeId::of::<S>());
+                let missing = not_granted.missing();
                 Err(reject(
                     &shared,
                     TypeId::of::<S>(),

@@ -96,9 +96,10 @@ impl<S: 'static> IntoResponse for CoinbaseError<S> {
                 }
                 reconnect(RejectionReason::NotConnected)
             }
-            Error::ScopesNotGranted { missing, .. } => {
-                reconnect(RejectionReason::MoreScopesNeeded { missing, connect_path: None })
-            }
+            Error::ScopesNotGranted(not_granted) => reconnect(RejectionReason::MoreScopesNeeded {
+                missing: not_granted.missing(),
+                connect_path: None,
+            }),
             Error::ScopeRefused { needed, .. } => {
                 reconnect(RejectionReason::MoreScopesNeeded { missing: needed, connect_path: None })
             }

@@ -85,7 +85,9 @@ mod tests {
 
     #[tokio::test]
     async fn a_failure_page_shows_a_reference_and_no_detail() {
-        let error = cb_client::Error::Config("the store of user-42 at 10.0.0.7 refused".into());
+        let error = cb_client::Error::Store(cb_client::StoreError::Other(
+            "the store of user-42 at 10.0.0.7 refused".into(),
+        ));
         let response = outcome(&ConnectOutcome::Failed(error));
         assert_eq!(response.status(), StatusCode::BAD_GATEWAY);
         let body = axum::body::to_bytes(response.into_body(), 1 << 16).await.unwrap();

@@ -27,21 +27,13 @@ pub enum Error {
         reason: ReauthorizationReason,
     },
 
-    /// Coinbase granted less than the scope set needs, usually because the
-    /// user unticked scopes on the consent page. Revoke the authorization
+    /// Coinbase granted less than the set needs, usually because the user
+    /// unticked scopes on the consent page. Revoke the authorization
     /// ([`OAuthClient::revoke`](crate::OAuthClient::revoke)) and ask the user
-    /// to authorize again, explaining why these scopes are needed.
-    #[error(
-        "Coinbase did not grant every scope the app needs: missing {missing} (granted: {})",
-        if granted.is_empty() { "none".to_owned() } else { granted.to_string() }
-    )]
-    ScopesNotGranted {
-        /// The scopes the set needs and Coinbase did not grant, as Coinbase
-        /// spells them.
-        missing: ScopeSet,
-        /// What Coinbase granted.
-        granted: ScopeSet,
-    },
+    /// to authorize again, explaining why these scopes are needed; the
+    /// scopes are [`missing()`](cb_scopes::ScopesNotGranted::missing).
+    #[error(transparent)]
+    ScopesNotGranted(#[from] cb_scopes::ScopesNotGranted),
 
     /// Coinbase holds a send until the user confirms it with a two-factor
     /// code: ask them for it and call
@@ -125,8 +117,9 @@ pub enum Error {
     /// Coinbase answered with an error.
     #[error("Coinbase answered {status}: {}", ApiErrors(errors))]
     Api {
-        /// The HTTP status.
-        status: u16,
+        /// The HTTP status (`http::StatusCode`, which
+        /// [`reqwest::StatusCode`] is).
+        status: reqwest::StatusCode,
         /// Coinbase's errors; match on their `id`.
         errors: Vec<ApiError>,
     },
@@ -155,9 +148,82 @@ pub enum Error {
     #[error("the token store failed: {0}")]
     Store(#[from] StoreError),
 
-    /// The client is configured wrongly.
+    /// The client is configured wrongly (from
+    /// [`OAuthClientBuilder::build`](crate::OAuthClientBuilder::build), or a
+    /// code meant for another configuration).
     #[error("invalid configuration: {0}")]
-    Config(String),
+    Config(#[from] ConfigError),
+
+    /// The authorize URL could not be built.
+    #[error(transparent)]
+    AuthorizeUrl(#[from] cb_scopes::AuthorizeUrlError),
+
+    /// The redirect back from Coinbase is not the answer to the pending
+    /// authorization, or says the user declined.
+    #[error(transparent)]
+    Callback(#[from] cb_scopes::CallbackError),
+
+    /// A request body (of an [`endpoint!`](crate::endpoint) of the app's)
+    /// cannot be written as JSON. Nothing was sent.
+    #[error("the request body cannot be written as JSON: {0}")]
+    InvalidBody(#[source] serde_json::Error),
+
+    /// The runtime the client's work runs on shut down before the work
+    /// finished (the app is stopping). Nothing was lost: a refreshed pair
+    /// already saved is in the store, and a refresh not yet sent was not.
+    #[error("the runtime shut down before the {0} finished")]
+    RuntimeGone(&'static str),
+}
+
+/// Why a client could not be built: what is wrong with its configuration.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ConfigError {
+    /// A required environment variable
+    /// ([`OAuthClient::from_env`](crate::OAuthClient::from_env)) is unset or
+    /// empty; its value is never shown.
+    #[error("{0} is not set")]
+    MissingVariable(&'static str),
+    /// The client id is empty.
+    #[error("the client id is empty")]
+    EmptyClientId,
+    /// The client secret is empty.
+    #[error("the client secret is empty")]
+    EmptyClientSecret,
+    /// A URL of the configuration is not a URL.
+    #[error("the {what} is not a URL: {source}")]
+    InvalidUrl {
+        /// Which URL: `redirect URI`, `login base`, `API base`.
+        what: &'static str,
+        /// Why.
+        source: url::ParseError,
+    },
+    /// A base URL is neither `https` nor `http` on loopback: tokens would
+    /// travel in the clear.
+    #[error("the {what} must be https (http only on loopback): {url}")]
+    InsecureUrl {
+        /// Which URL.
+        what: &'static str,
+        /// The URL as given.
+        url: String,
+    },
+    /// The crate was built without TLS and a base URL is not on loopback.
+    #[error("cb-client was built without TLS: enable its `rustls` or `native-tls` feature")]
+    NoTls,
+    /// reqwest could not build its HTTP client.
+    #[error("the HTTP client could not be built: {0}")]
+    HttpClient(#[source] reqwest::Error),
+    /// An authorization code was requested for another redirect URI than
+    /// this client's: it was made by a client configured otherwise.
+    #[error(
+        "the code was requested for redirect URI {requested} but this client is configured with {configured}"
+    )]
+    RedirectUriMismatch {
+        /// The code's redirect URI.
+        requested: String,
+        /// This client's.
+        configured: String,
+    },
 }
 
 impl Error {

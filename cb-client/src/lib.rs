@@ -108,7 +108,8 @@ pub use auth::store::RedisStore;
 pub use auth::store::{FileStore, MemoryStore, RefreshLock, StoreError, Stored, TokenStore};
 pub use auth::tokens::{RecordError, TokenRecord, fingerprint};
 pub use error::{
-    ApiError, Error, OrderRefusal, OrderRefusalReason, PendingSend, ReauthorizationReason,
+    ApiError, ConfigError, Error, OrderRefusal, OrderRefusalReason, PendingSend,
+    ReauthorizationReason,
 };
 #[cfg(feature = "installed")]
 #[cfg_attr(docsrs, doc(cfg(feature = "installed")))]

@@ -101,6 +101,25 @@ pub struct ScopesNotGranted {
 }
 
 impl ScopesNotGranted {
+    /// What is missing when `required` must be granted and `granted` was:
+    /// `None` when `granted` covers `required`. For a requirement known
+    /// only at run time; a declared set checks with [`Grant::check`].
+    ///
+    /// ```
+    /// use cb_scopes::{ScopeSet, ScopesNotGranted};
+    ///
+    /// let required: ScopeSet = "wallet:accounts:read,wallet:user:read".parse()?;
+    /// let granted: ScopeSet = "wallet:accounts:read".parse()?;
+    /// let error = ScopesNotGranted::between(required, granted).unwrap();
+    /// assert_eq!(error.missing().to_string(), "wallet:user:read");
+    /// assert!(ScopesNotGranted::between(granted, required).is_none());
+    /// # Ok::<(), cb_scopes::ParseScopeError>(())
+    /// ```
+    pub fn between(required: ScopeSet, granted: ScopeSet) -> Option<Self> {
+        let missing = required.difference(granted);
+        (!missing.is_empty()).then_some(ScopesNotGranted { missing, granted })
+    }
+
     /// The scopes the set needs and Coinbase did not grant.
     pub const fn missing(&self) -> ScopeSet {
         self.missing

@@ -101,7 +101,7 @@ impl<S: DeclaredScopes> Client<S> {
                 let status = token_endpoint::revoke(inner, &token).await?;
                 if status != reqwest::StatusCode::OK {
                     return Err(Error::Api {
-                        status: status.as_u16(),
+                        status,
                         errors: vec![ApiError::new(
                             "revoke_failed",
                             format!("the revoke endpoint answered {status}; the tokens are kept"),

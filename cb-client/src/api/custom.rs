@@ -50,7 +50,7 @@ impl CustomEndpoint {
             // Sending the request without its body would be another
             // request: it fails instead, and nothing is sent.
             Some(Err(error)) => {
-                let refused = Error::Config(format!("the request body cannot be JSON: {error}"));
+                let refused = Error::InvalidBody(error);
                 return ApiRequest::refused(client.api.clone(), call, read, refused);
             }
         }
@@ -93,7 +93,7 @@ pub const fn route_params(route: &str) -> usize {
 /// for a request with a body, by `; body: Type` (anything `Serialize`).
 /// The answer type is any `Deserialize` type, or `List<T>` for a v2 list.
 /// A body that cannot be JSON fails the call with
-/// [`Error::Config`](crate::Error::Config) before anything is sent.
+/// [`Error::InvalidBody`](crate::Error::InvalidBody) before anything is sent.
 ///
 /// It writes a function that takes the client first and carries the
 /// scopes as a `#[requires_scope]` bound: calling it with a set that lacks

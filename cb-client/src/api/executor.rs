@@ -5,7 +5,7 @@
 use std::sync::Arc;
 
 use cb_scopes::ScopeSet;
-use reqwest::Method;
+use reqwest::{Method, StatusCode};
 use secrecy::ExposeSecret as _;
 use serde_json::Value;
 use tracing::Instrument as _;
@@ -139,7 +139,7 @@ impl Connection {
                     // Waiting longer than the policy allows is the caller's call.
                     (wait <= policy.max_delay).then_some(wait)
                 }
-                Err(Error::Api { status, .. }) if *status >= 500 && call.idempotent => {
+                Err(Error::Api { status, .. }) if status.is_server_error() && call.idempotent => {
                     Some(policy.delay(attempt))
                 }
                 Err(Error::Transport(_)) if call.idempotent => Some(policy.delay(attempt)),
@@ -211,16 +211,20 @@ impl Connection {
     fn classify(&self, error: Error, needed: ScopeSet) -> Error {
         match error {
             // v2 says `invalid_scope`; Advanced Trade, `PERMISSION_DENIED`.
-            Error::Api { status: 403, errors }
+            Error::Api { status: StatusCode::FORBIDDEN, errors }
                 if errors
                     .iter()
                     .any(|e| e.id == "invalid_scope" || e.id == "PERMISSION_DENIED") =>
             {
                 Error::ScopeRefused { needed, errors }
             }
-            Error::Api { status: 400 | 402 | 422, errors }
-                if errors.iter().any(|e| e.id == SEND_LIMIT_EXCEEDED) =>
-            {
+            Error::Api {
+                status:
+                    StatusCode::BAD_REQUEST
+                    | StatusCode::PAYMENT_REQUIRED
+                    | StatusCode::UNPROCESSABLE_ENTITY,
+                errors,
+            } if errors.iter().any(|e| e.id == SEND_LIMIT_EXCEEDED) => {
                 let limit = self.session.record().and_then(|record| record.send_limit);
                 Error::SendLimitExceeded { limit, errors }
             }

@@ -87,7 +87,7 @@ pub(crate) async fn call_api(
         (StatusCode::TOO_MANY_REQUESTS, _) => {
             ApiOutcome::Failed(Error::RateLimited { retry_after })
         }
-        _ => ApiOutcome::Failed(Error::Api { status: status.as_u16(), errors }),
+        _ => ApiOutcome::Failed(Error::Api { status, errors }),
     }
 }
 

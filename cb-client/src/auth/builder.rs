@@ -15,7 +15,7 @@ use crate::auth::config::{
 use crate::auth::oauth_client::OAuthClient;
 use crate::auth::store::TokenStore;
 use crate::auth::store::memory::MemoryStore;
-use crate::error::Error;
+use crate::error::ConfigError;
 use crate::wire;
 
 impl OAuthClient {
@@ -55,23 +55,23 @@ impl OAuthClient {
     ///
     /// ```no_run
     /// let oauth = cb_client::OAuthClient::from_env()?.build()?;
-    /// # Ok::<(), cb_client::Error>(())
+    /// # Ok::<(), cb_client::ConfigError>(())
     /// ```
     ///
     /// # Errors
     ///
-    /// [`Error::Config`] naming the first required variable that is unset
-    /// or empty; the secret's value is never shown.
-    pub fn from_env() -> Result<OAuthClientBuilder, Error> {
+    /// [`ConfigError::MissingVariable`] naming the first required variable
+    /// that is unset or empty; the secret's value is never shown.
+    pub fn from_env() -> Result<OAuthClientBuilder, ConfigError> {
         OAuthClient::from_vars(|name| std::env::var(name).ok())
     }
 
     /// [`from_env`](Self::from_env) with the variables read by `var`.
-    fn from_vars(var: impl Fn(&str) -> Option<String>) -> Result<OAuthClientBuilder, Error> {
-        let required = |name: &str| {
+    fn from_vars(var: impl Fn(&str) -> Option<String>) -> Result<OAuthClientBuilder, ConfigError> {
+        let required = |name: &'static str| {
             var(name)
                 .filter(|value| !value.trim().is_empty())
-                .ok_or_else(|| Error::Config(format!("{name} is not set")))
+                .ok_or(ConfigError::MissingVariable(name))
         };
         let mut builder = OAuthClient::builder(
             required("COINBASE_CLIENT_ID")?,
@@ -221,7 +221,7 @@ impl OAuthClientBuilder {
     }
 
     /// The largest answer body the client reads, in bytes; 4 MiB by
-    /// default. A larger answer is an [`Error::InvalidResponse`], read no
+    /// default. A larger answer is an [`Error::InvalidResponse`](crate::Error::InvalidResponse), read no
     /// further than the cap.
     pub fn max_response_bytes(mut self, max: usize) -> Self {
         self.max_response_bytes = max;
@@ -232,27 +232,29 @@ impl OAuthClientBuilder {
     ///
     /// # Errors
     ///
-    /// [`Error::Config`] for an empty client id or secret, a redirect URI or
-    /// base that is not a URL, or a base that is plain `http` off loopback.
-    pub fn build(self) -> Result<OAuthClient, Error> {
+    /// A [`ConfigError`] for an empty client id or secret, a redirect URI
+    /// or base that is not a URL, or a base that is plain `http` off
+    /// loopback. It converts into [`Error`](crate::Error), so `?` works in
+    /// a function that returns either.
+    pub fn build(self) -> Result<OAuthClient, ConfigError> {
         if self.client_id.trim().is_empty() {
-            return Err(Error::Config("the client id is empty".into()));
+            return Err(ConfigError::EmptyClientId);
         }
         if self.client_secret.expose_secret().is_empty() {
-            return Err(Error::Config("the client secret is empty".into()));
+            return Err(ConfigError::EmptyClientSecret);
         }
         let redirect_uri = Url::parse(&self.redirect_uri)
-            .map_err(|error| Error::Config(format!("the redirect URI is not a URL: {error}")))?;
+            .map_err(|source| ConfigError::InvalidUrl { what: "redirect URI", source })?;
         let login = secure_base("login base", &self.login_base)?;
         let api_base = secure_base("API base", &self.api_base)?;
-        let endpoint =
-            |path: &str| login.join(path).map_err(|error| Error::Config(error.to_string()));
+        let endpoint = |path: &str| {
+            login
+                .join(path)
+                .map_err(|source| ConfigError::InvalidUrl { what: "login base", source })
+        };
         let loopback_only = is_loopback(&login) && is_loopback(&api_base);
         if !loopback_only && !cfg!(any(feature = "rustls", feature = "native-tls")) {
-            return Err(Error::Config(
-                "cb-client was built without TLS: enable its `rustls` or `native-tls` feature"
-                    .into(),
-            ));
+            return Err(ConfigError::NoTls);
         }
         let http = match self.http {
             Some(http) => http,
@@ -264,9 +266,7 @@ impl OAuthClientBuilder {
                 .https_only(!loopback_only)
                 .user_agent(concat!("cb-client/", env!("CARGO_PKG_VERSION")))
                 .build()
-                .map_err(|error| {
-                    Error::Config(format!("the HTTP client could not be built: {error}"))
-                })?,
+                .map_err(ConfigError::HttpClient)?,
         };
         Ok(OAuthClient::new(Config {
             authorize_endpoint: endpoint("oauth2/auth")?,
@@ -303,16 +303,13 @@ impl fmt::Debug for OAuthClientBuilder {
 }
 
 /// A base URL that is `https`, or `http` on loopback, ending in `/`.
-fn secure_base(what: &str, base: &str) -> Result<Url, Error> {
-    let mut url = Url::parse(base)
-        .map_err(|error| Error::Config(format!("the {what} is not a URL: {error}")))?;
+fn secure_base(what: &'static str, base: &str) -> Result<Url, ConfigError> {
+    let mut url = Url::parse(base).map_err(|source| ConfigError::InvalidUrl { what, source })?;
     match url.scheme() {
         "https" => {}
         "http" if is_loopback(&url) => {}
         _ => {
-            return Err(Error::Config(format!(
-                "the {what} must be https (http only on loopback): {base}"
-            )));
+            return Err(ConfigError::InsecureUrl { what, url: base.to_owned() });
         }
     }
     if !url.path().ends_with('/') {
@@ -346,8 +343,9 @@ mod tests {
             "{debug}"
         );
         let missing = vars(&[("COINBASE_CLIENT_ID", "id"), ("COINBASE_CLIENT_SECRET", " ")]);
-        let error = OAuthClient::from_vars(missing).err().unwrap().to_string();
-        assert!(error.contains("COINBASE_CLIENT_SECRET is not set"), "{error}");
+        let error = OAuthClient::from_vars(missing).err().unwrap();
+        assert!(matches!(error, ConfigError::MissingVariable("COINBASE_CLIENT_SECRET")));
+        assert_eq!(error.to_string(), "COINBASE_CLIENT_SECRET is not set");
     }
 
     #[test]
@@ -369,13 +367,24 @@ mod tests {
             OAuthClient::builder("id", "the-secret", "https://app.example/cb").build().unwrap();
         assert!(!format!("{built:?}").contains("the-secret"));
         assert_eq!(built.config.token_endpoint.as_str(), "https://login.coinbase.com/oauth2/token");
-        for (id, secret, redirect) in
-            [("", "s", "https://a.example/"), ("i", "", "https://a.example/"), ("i", "s", "nope")]
-        {
-            assert!(matches!(
-                OAuthClient::builder(id, secret, redirect).build(),
-                Err(Error::Config(_))
-            ));
-        }
+        let refused =
+            |id, secret, redirect| OAuthClient::builder(id, secret, redirect).build().err();
+        assert!(matches!(refused("", "s", "https://a.example/"), Some(ConfigError::EmptyClientId)));
+        assert!(matches!(
+            refused("i", "", "https://a.example/"),
+            Some(ConfigError::EmptyClientSecret)
+        ));
+        assert!(matches!(
+            refused("i", "s", "nope"),
+            Some(ConfigError::InvalidUrl { what: "redirect URI", .. })
+        ));
+        let insecure = OAuthClient::builder("i", "s", "https://a.example/")
+            .api_base("http://api.example/")
+            .build()
+            .err();
+        assert!(matches!(insecure, Some(ConfigError::InsecureUrl { what: "API base", .. })));
+        // `?` carries it into `cb_client::Error`.
+        let into: crate::Error = ConfigError::EmptyClientId.into();
+        assert!(matches!(into, crate::Error::Config(ConfigError::EmptyClientId)));
     }
 }

@@ -20,7 +20,7 @@ use crate::auth::store::error::StoreError;
 use crate::auth::store::{Stored, TokenStore};
 use crate::auth::token_endpoint::{self, TokenCallError};
 use crate::auth::tokens::{TokenRecord, fingerprint};
-use crate::error::{Error, ReauthorizationReason};
+use crate::error::{ConfigError, Error, ReauthorizationReason};
 
 /// An app registered with Coinbase, ready to turn authorization codes into
 /// clients and to restore them from its token store.
@@ -82,10 +82,7 @@ impl OAuthClient {
     ) -> Result<Client<S>, Error> {
         self.check_redirect_uri(&code)?;
         let (granted, session) = self.exchange_in_background(code, key, None).await?;
-        let grant = Grant::<S>::check(granted).map_err(|error| Error::ScopesNotGranted {
-            missing: error.missing(),
-            granted: error.granted(),
-        })?;
+        let grant = Grant::<S>::check(granted)?;
         Ok(Client::new(self.config.clone(), session, grant))
     }
 
@@ -114,21 +111,17 @@ impl OAuthClient {
     ) -> Result<Client<S>, Error> {
         self.check_redirect_uri(&code)?;
         let (granted, session) = self.exchange_in_background(code, key, Some(S::SCOPES)).await?;
-        let grant = Grant::<S>::check(granted).map_err(|error| Error::ScopesNotGranted {
-            missing: error.missing(),
-            granted: error.granted(),
-        })?;
+        let grant = Grant::<S>::check(granted)?;
         Ok(Client::new(self.config.clone(), session, grant))
     }
 
     fn check_redirect_uri<S>(&self, code: &AuthorizationCode<S>) -> Result<(), Error> {
         let config = &*self.config;
         if code.redirect_uri() != &config.redirect_uri {
-            return Err(Error::Config(format!(
-                "the code was requested for redirect URI {} but this client is configured with {}",
-                code.redirect_uri(),
-                config.redirect_uri
-            )));
+            return Err(Error::Config(ConfigError::RedirectUriMismatch {
+                requested: code.redirect_uri().to_string(),
+                configured: config.redirect_uri.to_string(),
+            }));
         }
         Ok(())
     }
@@ -156,9 +149,7 @@ impl OAuthClient {
         match task.await {
             Ok(result) => result,
             Err(error) if error.is_panic() => std::panic::resume_unwind(error.into_panic()),
-            Err(_) => Err(Error::Store(StoreError::Other(
-                "the exchange was stopped by the runtime shutting down".into(),
-            ))),
+            Err(_) => Err(Error::RuntimeGone("exchange")),
         }
     }
 
@@ -237,13 +228,12 @@ impl OAuthClient {
         };
         record.send_limit = info.send_limit;
         let granted = record.granted;
-        if let Some(required) = replace_only_covering {
-            let missing = required.difference(granted);
-            if !missing.is_empty() {
-                let revoked = self.revoke_token(&record.access_token).await;
-                tracing::info!(target: "cb_client", revoked, missing = %missing, "a partial upgrade was revoked; the earlier authorization stays");
-                return Err(Error::ScopesNotGranted { missing, granted });
-            }
+        if let Some(required) = replace_only_covering
+            && let Some(not_granted) = cb_scopes::ScopesNotGranted::between(required, granted)
+        {
+            let revoked = self.revoke_token(&record.access_token).await;
+            tracing::info!(target: "cb_client", revoked, missing = %not_granted.missing(), "a partial upgrade was revoked; the earlier authorization stays");
+            return Err(not_granted.into());
         }
         let superseded = match replace_only_covering {
             Some(_) => self.config.store.load(key).await.ok().flatten(),
@@ -321,10 +311,7 @@ impl OAuthClient {
             State::Ended(reason) => return Err(Error::reauthorize(reason)),
             State::Gone => return Err(Error::reauthorize(ReauthorizationReason::NotStored)),
         };
-        let grant = Grant::<S>::check(granted).map_err(|error| Error::ScopesNotGranted {
-            missing: error.missing(),
-            granted: error.granted(),
-        })?;
+        let grant = Grant::<S>::check(granted)?;
         Ok(Client::new(self.config.clone(), session, grant))
     }
 
@@ -410,7 +397,10 @@ impl OAuthClient {
     /// the retry policy.
     async fn auth_info_with(&self, token: &SecretString) -> Result<AuthInfo, Error> {
         let config = &*self.config;
-        let url = config.api_base.join("v2/user/auth").map_err(|e| Error::Config(e.to_string()))?;
+        let url = config
+            .api_base
+            .join("v2/user/auth")
+            .map_err(|source| ConfigError::InvalidUrl { what: "API base", source })?;
         let mut attempt = 0;
         loop {
             attempt += 1;
@@ -445,7 +435,7 @@ impl OAuthClient {
             };
             let retryable = match &error {
                 Error::Transport(_) | Error::RateLimited { retry_after: None } => true,
-                Error::Api { status, .. } => *status >= 500,
+                Error::Api { status, .. } => status.is_server_error(),
                 _ => false,
             };
             if !retryable || attempt >= config.retry.attempts {

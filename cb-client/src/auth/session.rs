@@ -281,9 +281,7 @@ impl Session {
         match task.await {
             Ok(result) => result,
             Err(error) if error.is_panic() => std::panic::resume_unwind(error.into_panic()),
-            Err(_) => Err(Error::Store(StoreError::Other(
-                "the refresh was stopped by the runtime shutting down".into(),
-            ))),
+            Err(_) => Err(Error::RuntimeGone("refresh")),
         }
     }
 
@@ -824,7 +822,7 @@ mod tests {
     #[tokio::test]
     async fn a_refused_refresh_is_recorded_in_the_store() {
         let refused = TokenCallError::Rejected {
-            status: 400,
+            status: reqwest::StatusCode::BAD_REQUEST,
             error: "invalid_grant".into(),
             description: Some("revoked".into()),
         };
@@ -849,7 +847,7 @@ mod tests {
     #[tokio::test]
     async fn a_lost_answer_then_a_refusal_is_recorded_as_lost() {
         let refused = TokenCallError::Rejected {
-            status: 400,
+            status: reqwest::StatusCode::BAD_REQUEST,
             error: "invalid_grant".into(),
             description: None,
         };

@@ -1,7 +1,7 @@
 //! The token endpoint: one form post with the client's credentials, and
 //! how it failed, by whether Coinbase may have processed it.
 
-use reqwest::header;
+use reqwest::{StatusCode, header};
 use secrecy::{ExposeSecret as _, SecretString};
 use serde::Deserialize;
 use tracing::Instrument as _;
@@ -15,7 +15,7 @@ use crate::wire::{self, BodyError};
 #[derive(Debug)]
 pub(crate) enum TokenCallError {
     /// An RFC 6749 error answer, such as `invalid_grant`.
-    Rejected { status: u16, error: String, description: Option<String> },
+    Rejected { status: StatusCode, error: String, description: Option<String> },
     /// The request never reached Coinbase: retrying is safe.
     NotSent(reqwest::Error),
     /// The request may have reached Coinbase and been processed, but no
@@ -82,7 +82,7 @@ async fn post_form(
             TokenCallError::Invalid(format!("a {status} answer without an OAuth2 error body"))
         })?;
         return Err(TokenCallError::Rejected {
-            status: status.as_u16(),
+            status,
             error: body.error,
             description: body.error_description,
         });

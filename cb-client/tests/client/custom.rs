@@ -100,14 +100,26 @@ async fn an_apps_own_endpoints_go_through_the_clients_machinery() {
     let sent = posts(&env);
     assert!(sent > 0, "the created wallet was recorded");
     let unjson = create_wallet_from_pairs(&client, [((1, 2), 3)].into_iter().collect()).await;
-    assert!(matches!(&unjson, Err(Error::Config(detail)) if detail.contains("JSON")), "{unjson:?}");
+    assert!(matches!(&unjson, Err(Error::InvalidBody(_))), "{unjson:?}");
     assert_eq!(posts(&env), sent, "nothing was sent");
 
     // Typed errors, and an id that cannot leave its path segment.
     let missing = payment_method(&client, "no-such-method").await;
-    assert!(matches!(missing, Err(Error::Api { status: 404, .. })), "{missing:?}");
+    assert!(
+        matches!(
+            missing,
+            Err(Error::Api { status: cb_client::reqwest::StatusCode::NOT_FOUND, .. })
+        ),
+        "{missing:?}"
+    );
     let escaping = payment_method(&client, "../../../v2/user").await;
-    assert!(matches!(escaping, Err(Error::Api { status: 404, .. })), "{escaping:?}");
+    assert!(
+        matches!(
+            escaping,
+            Err(Error::Api { status: cb_client::reqwest::StatusCode::NOT_FOUND, .. })
+        ),
+        "{escaping:?}"
+    );
 
     // A read is retried like the crate's own.
     env.sandbox.inject_fault(

@@ -34,7 +34,7 @@ async fn url_consent_exchange_call_and_restore_from_a_file_store() {
     type Sender = scopes!(wallet:accounts:read, wallet:user:update);
     let too_small = later.restore::<Sender>("user-1").await.unwrap_err();
     assert!(
-        matches!(too_small, Error::ScopesNotGranted { missing, .. } if missing.to_string() == "wallet:user:update")
+        matches!(too_small, Error::ScopesNotGranted(not) if not.missing().to_string() == "wallet:user:update")
     );
 }
 
@@ -46,13 +46,14 @@ async fn an_unticked_scope_is_named_and_the_way_out_is_revoke() {
         .connect::<Reader>(&oauth, "user-1", Some(&["wallet:accounts:read", "offline_access"]))
         .await
         .unwrap_err();
-    let Error::ScopesNotGranted { missing, granted } = &error else { panic!("{error:?}") };
+    let Error::ScopesNotGranted(not_granted) = &error else { panic!("{error:?}") };
+    let (missing, granted) = (not_granted.missing(), not_granted.granted());
     assert_eq!(missing.to_string(), "wallet:user:read");
     assert!(granted.contains(Scope::WalletAccountsRead));
     assert!(error.to_string().contains("missing wallet:user:read"), "{error}");
 
     // The tokens were kept, so that they can be revoked.
-    assert_eq!(oauth.stored_grant("user-1").await.unwrap(), *granted);
+    assert_eq!(oauth.stored_grant("user-1").await.unwrap(), granted);
     oauth.revoke("user-1").await.unwrap();
     assert_eq!(env.sandbox.stats().revocations, 1);
     assert!(oauth.stored_grant("user-1").await.is_err());
@@ -242,14 +243,14 @@ async fn an_upgrade_keeps_the_earlier_authorization_until_the_larger_grant_is_ve
         )
         .await;
     assert!(
-        matches!(&partial, Err(Error::ScopesNotGranted { missing, .. }) if missing.to_string() == "wallet:user:email"),
+        matches!(&partial, Err(Error::ScopesNotGranted(not)) if not.missing().to_string() == "wallet:user:email"),
         "{partial:?}"
     );
     assert_eq!(env.sandbox.stats().revocations, 1);
     oauth.restore::<Reader>("user-1").await.unwrap().auth_info().await.unwrap();
     assert!(matches!(
         oauth.restore::<ReaderWithEmail>("user-1").await,
-        Err(Error::ScopesNotGranted { .. })
+        Err(Error::ScopesNotGranted(_))
     ));
 
     // A full one replaces it, and the superseded grant is revoked.
