@@ -24,7 +24,7 @@ pub struct Demo {
     /// The sandbox.
     pub sandbox: Sandbox,
     /// The demo user's id.
-    pub user: String,
+    pub user: cb_sandbox::UserId,
     /// The app's OAuth client.
     pub oauth: OAuthClient,
 }

@@ -53,7 +53,6 @@ mod state;
 mod wire;
 mod world;
 
-use std::collections::BTreeSet;
 use std::net::SocketAddr;
 use std::time::Duration;
 
@@ -66,7 +65,9 @@ pub use catalogue::SCOPES;
 pub use config::{SandboxConfig, ScopeSeparator, TokenLifetime, TwoFactorStatus};
 pub use faults::{Fault, Times};
 pub use oauth::request::AuthorizeError;
-pub use world::telemetry::{RequestRecord, Stats};
+pub use world::ids::{AccountId, TransactionId, UserId};
+pub use world::ledger::{TransactionKind, TransactionStatus};
+pub use world::telemetry::{AccountSnapshot, LedgerEntry, RequestRecord, Stats};
 
 use state::AppState;
 use world::World;
@@ -148,40 +149,26 @@ impl Sandbox {
         I: IntoIterator,
         I::Item: AsRef<str>,
     {
-        let redirect_uris = redirect_uris
-            .into_iter()
-            .map(|uri| uri.as_ref().to_owned())
-            .filter(|uri| Url::parse(uri).is_ok())
-            .collect();
-        let client = world::RegisteredClient { secret: secret.to_owned(), redirect_uris };
-        self.state.world(|world| world.clients.insert(id.to_owned(), client));
+        let redirect_uris = redirect_uris.into_iter().map(|uri| uri.as_ref().to_owned()).collect();
+        self.state.world(|world| world.register_client(id, secret, redirect_uris));
     }
 
     /// Adds a user with a sandbox bank account, and returns their id.
-    pub fn add_user(&self, name: &str, email: &str) -> String {
-        self.state.world(|world| world.add_user(name, email))
+    pub fn add_user(&self, name: &str, email: &str) -> UserId {
+        UserId::from(self.state.world(|world| world.add_user(name, email)))
     }
 
     /// Gives `user` an account in `currency` holding `balance` (money from
     /// outside the sandbox), and returns its id. The user's first account is
     /// their primary one.
-    pub fn add_account(&self, user: &str, currency: &str, balance: Decimal) -> String {
-        self.state.world(|world| {
-            let primary = !world.accounts.values().any(|account| account.user_id == user);
-            let id = world.add_account(user, &format!("{currency} Wallet"), currency, primary);
-            // A balance out of `Decimal`'s range with what is already
-            // outside is left unfunded rather than half-recorded.
-            if balance > Decimal::ZERO && world.fund(&id, balance).is_err() {
-                tracing::warn!(target: "cb_sandbox", "add_account: the balance is out of range");
-            }
-            id
-        })
+    pub fn add_account(&self, user: &str, currency: &str, balance: Decimal) -> AccountId {
+        AccountId::from(self.state.world(|world| world.add_funded_account(user, currency, balance)))
     }
 
     /// Adds the demo user (a BTC wallet with 0.5 BTC, primary, and a USD
     /// wallet with 1,000.00 USD), makes them the user who signs in to the
     /// consent page, and returns their id.
-    pub fn seed_demo_user(&self) -> String {
+    pub fn seed_demo_user(&self) -> UserId {
         let user = self.add_user("Satoshi Demo", "demo@sandbox.example");
         self.add_account(&user, "BTC", Decimal::new(5, 1));
         self.add_account(&user, "USD", Decimal::new(100_000, 2));
@@ -258,30 +245,16 @@ impl Sandbox {
 
     /// The accounts of `user`, with their balances.
     pub fn accounts(&self, user: &str) -> Vec<AccountSnapshot> {
-        self.state.world(|world| {
-            world
-                .accounts
-                .values()
-                .filter(|account| account.user_id == user)
-                .map(|account| AccountSnapshot {
-                    id: account.id.clone(),
-                    name: account.name.clone(),
-                    currency: account.currency.clone(),
-                    balance: account.balance,
-                })
-                .collect()
-        })
+        self.state.world(|world| world.account_snapshots(user))
     }
 
     /// The transactions of one account, in the order they were made; of
-    /// one kind only (`send`, `receive`, ...) when `kind` is given.
-    pub fn ledger_of(&self, account: &str, kind: Option<&str>) -> Vec<LedgerEntry> {
-        self.ledger()
-            .into_iter()
-            .filter(|entry| {
-                entry.account_id == account && kind.is_none_or(|kind| entry.kind == kind)
-            })
-            .collect()
+    /// one kind only when `kind` is given.
+    pub fn ledger_of(&self, account: &str, kind: Option<TransactionKind>) -> Vec<LedgerEntry> {
+        let mine = |entry: &LedgerEntry| {
+            entry.account_id == account && kind.is_none_or(|kind| entry.kind == kind)
+        };
+        self.ledger().into_iter().filter(mine).collect()
     }
 
     /// Gives `account` `n` completed transactions at once, without any
@@ -290,33 +263,9 @@ impl Sandbox {
     /// the sandbox, so that money still adds up. For tests of pagination
     /// and listing. Returns their ids, oldest first; none for an unknown
     /// account.
-    pub fn seed_transactions(&self, account: &str, n: usize) -> Vec<String> {
-        self.state.world(|world| {
-            let Some(currency) = world.accounts.get(account).map(|a| a.currency.clone()) else {
-                return Vec::new();
-            };
-            let unit =
-                if world::is_fiat(&currency) { Decimal::new(1, 2) } else { Decimal::new(1, 8) };
-            let mut ids = Vec::with_capacity(n);
-            for _ in 0..n {
-                if world.check_movement(&[(account, unit)], &[(&currency, -unit)]).is_err() {
-                    break;
-                }
-                world.outside(&currency, -unit);
-                ids.push(world.post(world::NewTransaction {
-                    description: Some("Seeded by the test".to_owned()),
-                    counterparty: Some("sandbox".to_owned()),
-                    ..world::NewTransaction::new(
-                        account,
-                        world::TransactionKind::Receive,
-                        world::TransactionStatus::Completed,
-                        unit,
-                        &currency,
-                    )
-                }));
-            }
-            ids
-        })
+    pub fn seed_transactions(&self, account: &str, n: usize) -> Vec<TransactionId> {
+        let ids = self.state.world(|world| world.seed_transactions(account, n));
+        ids.into_iter().map(TransactionId::from).collect()
     }
 
     /// Moves an Advanced Trade product's price (`BTC-USD`, `ETH-USD`,
@@ -338,23 +287,7 @@ impl Sandbox {
 
     /// Every transaction, in the order they were made.
     pub fn ledger(&self) -> Vec<LedgerEntry> {
-        self.state.world(|world| {
-            let mut entries: Vec<_> = world.transactions.values().collect();
-            entries.sort_by_key(|tx| tx.seq);
-            entries
-                .into_iter()
-                .map(|tx| LedgerEntry {
-                    id: tx.id.clone(),
-                    account_id: tx.account_id.clone(),
-                    kind: tx.kind.into(),
-                    status: tx.status.into(),
-                    amount: tx.amount,
-                    currency: tx.currency.clone(),
-                    idem: tx.idem.clone(),
-                    counterparty: tx.counterparty.clone(),
-                })
-                .collect()
-        })
+        self.state.world(|world| world.ledger_entries())
     }
 
     /// Per currency, the money that left the sandbox (to banks, external
@@ -436,77 +369,11 @@ impl Consent<'_> {
     /// there is no user to consent as.
     pub fn approve(self) -> Result<Url, AuthorizeError> {
         let Consent { sandbox, request, user, scopes, accounts } = self;
-        sandbox.state.world(|world| {
-            let user = user
-                .or_else(|| world.demo_user.clone())
-                .filter(|user| world.users.contains_key(user))
-                .ok_or_else(|| AuthorizeError::new("There is no such user to consent as"))?;
-            let scopes = match scopes {
-                None => request.scopes.clone(),
-                Some(chosen) => chosen
-                    .iter()
-                    .map(|scope| {
-                        request.scopes.iter().copied().find(|s| s == scope).ok_or_else(|| {
-                            AuthorizeError::new(format!("{scope} was not requested"))
-                        })
-                    })
-                    .collect::<Result<_, _>>()?,
-            };
-            let offered: BTreeSet<String> =
-                request.selectable_accounts(world, &user).into_iter().collect();
-            let accounts = match accounts {
-                None => offered,
-                Some(chosen) => {
-                    if let Some(other) = chosen.iter().find(|id| !offered.contains(*id)) {
-                        return Err(AuthorizeError::new(format!("Account {other} is not offered")));
-                    }
-                    chosen.into_iter().collect()
-                }
-            };
-            Ok(request.approve(world, &user, scopes, Some(accounts)))
-        })
+        sandbox.state.world(|world| request.approve_as(world, user, scopes, accounts))
     }
 
     /// Denies, and returns the redirect with `error=access_denied`.
     pub fn deny(self) -> Url {
         self.request.deny()
     }
-}
-
-/// An account and its balance, as [`Sandbox::accounts`] reports it.
-#[derive(Clone, Debug, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct AccountSnapshot {
-    /// The account id.
-    pub id: String,
-    /// Its name.
-    pub name: String,
-    /// Its currency code.
-    pub currency: String,
-    /// Its balance.
-    pub balance: Decimal,
-}
-
-/// One transaction of [`Sandbox::ledger`].
-#[derive(Clone, Debug, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct LedgerEntry {
-    /// The transaction id.
-    pub id: String,
-    /// The account it belongs to.
-    pub account_id: String,
-    /// `send`, `receive`, `transfer`, `request`, `buy`, `sell`,
-    /// `fiat_deposit` or `fiat_withdrawal`.
-    pub kind: &'static str,
-    /// `pending`, `completed` or `canceled`.
-    pub status: &'static str,
-    /// Signed, in the account's currency. A money request shows the
-    /// requested amount, and moves the balance only once completed.
-    pub amount: Decimal,
-    /// The account's currency.
-    pub currency: String,
-    /// The client's idempotency key, for sends.
-    pub idem: Option<String>,
-    /// The other party: an email, an address or an account id.
-    pub counterparty: Option<String>,
 }

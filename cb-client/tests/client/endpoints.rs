@@ -37,7 +37,7 @@ scopes! {
 fn account_id(env: &Env, currency: &str) -> AccountId {
     let account =
         env.sandbox.accounts(&env.user).into_iter().find(|a| a.currency == currency).unwrap();
-    AccountId::from(account.id)
+    AccountId::from(account.id.as_str())
 }
 
 async fn everything(env: &Env) -> Client<Everything> {
@@ -123,7 +123,8 @@ async fn every_endpoint_answers_with_a_typed_result() {
         (TransactionType::Send, Decimal::new(-1000, 2))
     );
     assert_eq!(client.transaction(&usd, &sent.id).await.unwrap().id, sent.id);
-    let savings = AccountId::from(env.sandbox.add_account(&env.user, "USD", Decimal::ZERO));
+    let savings =
+        AccountId::from(env.sandbox.add_account(&env.user, "USD", Decimal::ZERO).as_str());
     let moved = client
         .transfer_money(&usd, Transfer::new(savings.clone(), Decimal::ONE, "USD"))
         .await
@@ -200,7 +201,8 @@ async fn streams_walk_250_transactions_in_both_orders_without_skips_or_repeats()
     let env = Env::new().await;
     let client = everything(&env).await;
     let usd = account_id(&env, "USD");
-    let savings = AccountId::from(env.sandbox.add_account(&env.user, "USD", Decimal::ZERO));
+    let savings =
+        AccountId::from(env.sandbox.add_account(&env.user, "USD", Decimal::ZERO).as_str());
     for _ in 0..249 {
         client
             .transfer_money(&usd, Transfer::new(savings.clone(), Decimal::new(1, 2), "USD"))

@@ -24,7 +24,7 @@ scopes! {
 
 pub(crate) struct Env {
     pub(crate) sandbox: Arc<Sandbox>,
-    pub(crate) user: String,
+    pub(crate) user: cb_sandbox::UserId,
 }
 
 impl Env {

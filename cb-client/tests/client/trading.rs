@@ -472,7 +472,7 @@ async fn a_create_whose_answer_was_lost_is_retried_into_one_order() {
 #[tokio::test]
 async fn a_convert_quote_commits_once_even_when_its_answer_is_lost() {
     let env = Env::new().await;
-    let usdc = AccountId::from(env.sandbox.add_account(&env.user, "USDC", Decimal::ZERO));
+    let usdc = AccountId::from(env.sandbox.add_account(&env.user, "USDC", Decimal::ZERO).as_str());
     let client = env.connect::<ConvertFlow>(&env.oauth(), "user-1", None).await.unwrap();
     let accounts = client.brokerage_accounts().all().await.unwrap();
     let dollars = accounts.iter().find(|a| a.currency == "USD").unwrap().uuid.clone();

@@ -182,6 +182,47 @@ impl AuthorizeRequest {
         self.redirect(&[("code", &code)])
     }
 
+    /// The consent a test gives through [`Consent`](crate::Consent): as
+    /// `user` (the signed-in user when `None`), granting `scopes` (all the
+    /// requested ones when `None`) on `accounts` (every account offered
+    /// when `None`). Returns the redirect carrying the code.
+    pub(crate) fn approve_as(
+        &self,
+        world: &mut World,
+        user: Option<String>,
+        scopes: Option<Vec<String>>,
+        accounts: Option<Vec<String>>,
+    ) -> Result<Url, AuthorizeError> {
+        let user = user
+            .or_else(|| world.demo_user.clone())
+            .filter(|user| world.users.contains_key(user))
+            .ok_or_else(|| AuthorizeError::new("There is no such user to consent as"))?;
+        let scopes =
+            match scopes {
+                None => self.scopes.clone(),
+                Some(chosen) => chosen
+                    .iter()
+                    .map(|scope| {
+                        self.scopes.iter().copied().find(|s| s == scope).ok_or_else(|| {
+                            AuthorizeError::new(format!("{scope} was not requested"))
+                        })
+                    })
+                    .collect::<Result<_, _>>()?,
+            };
+        let offered: BTreeSet<String> =
+            self.selectable_accounts(world, &user).into_iter().collect();
+        let accounts = match accounts {
+            None => offered,
+            Some(chosen) => {
+                if let Some(other) = chosen.iter().find(|id| !offered.contains(*id)) {
+                    return Err(AuthorizeError::new(format!("Account {other} is not offered")));
+                }
+                chosen.into_iter().collect()
+            }
+        };
+        Ok(self.approve(world, &user, scopes, Some(accounts)))
+    }
+
     /// The redirect of a refusal: `error=access_denied`.
     pub(crate) fn deny(&self) -> Url {
         self.redirect(&[

@@ -73,18 +73,29 @@ pub(crate) struct Address {
     pub(crate) seq: u64,
 }
 
-/// What a transaction is, as Coinbase's `type` spells it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, strum::IntoStaticStr)]
+/// What a transaction is, as Coinbase's `type` spells it (`send`,
+/// `fiat_deposit`, ...): how [`Sandbox::ledger`](crate::Sandbox::ledger)
+/// reports it. It compares with its spelling (`kind == "send"`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, strum::IntoStaticStr)]
 #[serde(into = "&'static str")]
 #[strum(serialize_all = "snake_case")]
-pub(crate) enum TransactionKind {
+#[non_exhaustive]
+pub enum TransactionKind {
+    /// Money sent to an email, an address or an account.
     Send,
+    /// Money received.
     Receive,
+    /// A transfer between the user's own accounts.
     Transfer,
+    /// A money request.
     Request,
+    /// A v2 buy.
     Buy,
+    /// A v2 sell.
     Sell,
+    /// Money in from a payment method.
     FiatDeposit,
+    /// Money out to a payment method.
     FiatWithdrawal,
     /// A fill of an Advanced Trade order.
     AdvancedTradeFill,
@@ -92,15 +103,54 @@ pub(crate) enum TransactionKind {
     Trade,
 }
 
-/// Where a transaction stands.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, strum::IntoStaticStr)]
+/// Where a transaction stands (`pending`, `completed`, `canceled`). It
+/// compares with its spelling.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, strum::IntoStaticStr)]
 #[serde(into = "&'static str")]
 #[strum(serialize_all = "snake_case")]
-pub(crate) enum TransactionStatus {
+#[non_exhaustive]
+pub enum TransactionStatus {
+    /// Not settled yet.
     Pending,
+    /// Settled.
     Completed,
+    /// Canceled, and never settled.
     Canceled,
 }
+
+/// `as_str`, `Display` and comparisons with the spelling, for the ledger's
+/// enums.
+macro_rules! spelled_enum {
+    ($name:ident) => {
+        impl $name {
+            /// How Coinbase spells it.
+            pub fn as_str(self) -> &'static str {
+                self.into()
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        impl PartialEq<str> for $name {
+            fn eq(&self, other: &str) -> bool {
+                self.as_str() == other
+            }
+        }
+
+        impl PartialEq<&str> for $name {
+            fn eq(&self, other: &&str) -> bool {
+                self.as_str() == *other
+            }
+        }
+    };
+}
+
+spelled_enum!(TransactionKind);
+spelled_enum!(TransactionStatus);
 
 /// Where a trade stands: placed without a commit, or done.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, strum::IntoStaticStr)]

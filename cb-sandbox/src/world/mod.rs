@@ -18,13 +18,13 @@ pub(crate) use auth::{
     AccessToken, Authorization, AuthorizeRequest, CodeGrant, LimitPeriod, PendingConsent,
     PkceMethod, RefreshToken, RegisteredClient, SendLimit, TwoFactorChallenge,
 };
-pub(crate) use ids::{new_id, new_secret};
+pub(crate) use ids::{AccountId, TransactionId, new_id, new_secret};
 pub(crate) use ledger::{
     Account, Address, NewTransaction, Notification, OutOfRange, PaymentMethod, PaymentMethodKind,
     Trade, TradeKind, TradeStatus, Transaction, TransactionKind, TransactionStatus, User, convert,
     is_fiat, usd_price,
 };
-pub(crate) use telemetry::{RequestRecord, Stats};
+pub(crate) use telemetry::{AccountSnapshot, LedgerEntry, RequestRecord, Stats};
 
 use crate::config::SandboxConfig;
 use crate::faults::FaultPlan;
@@ -395,6 +395,95 @@ impl World {
             );
         }
         id
+    }
+
+    /// Registers an OAuth client, replacing one with the same id; redirect
+    /// URIs that do not parse as URLs are dropped.
+    pub(crate) fn register_client(&mut self, id: &str, secret: &str, redirect_uris: Vec<String>) {
+        let redirect_uris =
+            redirect_uris.into_iter().filter(|uri| url::Url::parse(uri).is_ok()).collect();
+        self.clients
+            .insert(id.to_owned(), RegisteredClient { secret: secret.to_owned(), redirect_uris });
+    }
+
+    /// A new account of `user` in `currency` holding `balance` from
+    /// outside; the user's first account is their primary one.
+    pub(crate) fn add_funded_account(
+        &mut self,
+        user: &str,
+        currency: &str,
+        balance: Decimal,
+    ) -> String {
+        let primary = !self.accounts.values().any(|account| account.user_id == user);
+        let id = self.add_account(user, &format!("{currency} Wallet"), currency, primary);
+        // A balance out of `Decimal`'s range with what is already outside
+        // is left unfunded rather than half-recorded.
+        if balance > Decimal::ZERO && self.fund(&id, balance).is_err() {
+            tracing::warn!(target: "cb_sandbox", "add_account: the balance is out of range");
+        }
+        id
+    }
+
+    /// `n` completed `receive`s of the smallest unit of the account's
+    /// currency, from outside; their ids, oldest first (fewer when the
+    /// money would overflow, none for an unknown account).
+    pub(crate) fn seed_transactions(&mut self, account: &str, n: usize) -> Vec<String> {
+        let Some(currency) = self.accounts.get(account).map(|a| a.currency.clone()) else {
+            return Vec::new();
+        };
+        let unit = if is_fiat(&currency) { Decimal::new(1, 2) } else { Decimal::new(1, 8) };
+        let mut ids = Vec::with_capacity(n);
+        for _ in 0..n {
+            if self.check_movement(&[(account, unit)], &[(&currency, -unit)]).is_err() {
+                break;
+            }
+            self.outside(&currency, -unit);
+            ids.push(self.post(NewTransaction {
+                description: Some("Seeded by the test".to_owned()),
+                counterparty: Some("sandbox".to_owned()),
+                ..NewTransaction::new(
+                    account,
+                    TransactionKind::Receive,
+                    TransactionStatus::Completed,
+                    unit,
+                    &currency,
+                )
+            }));
+        }
+        ids
+    }
+
+    /// The accounts of `user`, with their balances.
+    pub(crate) fn account_snapshots(&self, user: &str) -> Vec<AccountSnapshot> {
+        self.accounts
+            .values()
+            .filter(|account| account.user_id == user)
+            .map(|account| AccountSnapshot {
+                id: AccountId::from(account.id.clone()),
+                name: account.name.clone(),
+                currency: account.currency.clone(),
+                balance: account.balance,
+            })
+            .collect()
+    }
+
+    /// Every transaction, in the order they were made.
+    pub(crate) fn ledger_entries(&self) -> Vec<LedgerEntry> {
+        let mut entries: Vec<_> = self.transactions.values().collect();
+        entries.sort_by_key(|tx| tx.seq);
+        entries
+            .into_iter()
+            .map(|tx| LedgerEntry {
+                id: TransactionId::from(tx.id.clone()),
+                account_id: AccountId::from(tx.account_id.clone()),
+                kind: tx.kind,
+                status: tx.status,
+                amount: tx.amount,
+                currency: tx.currency.clone(),
+                idem: tx.idem.clone(),
+                counterparty: tx.counterparty.clone(),
+            })
+            .collect()
     }
 
     /// Gives an account money from outside the sandbox, as a `receive`.

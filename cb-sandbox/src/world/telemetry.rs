@@ -1,6 +1,50 @@
-//! What tests read about the requests the sandbox answered.
+//! What tests read about the sandbox: the requests it answered, and its
+//! accounts and ledger as snapshots.
 
 use std::sync::{Arc, Mutex};
+
+use rust_decimal::Decimal;
+
+use crate::world::ids::{AccountId, TransactionId};
+use crate::world::ledger::{TransactionKind, TransactionStatus};
+
+/// An account and its balance, as [`Sandbox::accounts`](crate::Sandbox::accounts)
+/// reports it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct AccountSnapshot {
+    /// The account id.
+    pub id: AccountId,
+    /// Its name.
+    pub name: String,
+    /// Its currency code.
+    pub currency: String,
+    /// Its balance.
+    pub balance: Decimal,
+}
+
+/// One transaction of [`Sandbox::ledger`](crate::Sandbox::ledger).
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct LedgerEntry {
+    /// The transaction id.
+    pub id: TransactionId,
+    /// The account it belongs to.
+    pub account_id: AccountId,
+    /// What it is.
+    pub kind: TransactionKind,
+    /// Where it stands.
+    pub status: TransactionStatus,
+    /// Signed, in the account's currency. A money request shows the
+    /// requested amount, and moves the balance only once completed.
+    pub amount: Decimal,
+    /// The account's currency.
+    pub currency: String,
+    /// The client's idempotency key, for sends.
+    pub idem: Option<String>,
+    /// The other party: an email, an address or an account id.
+    pub counterparty: Option<String>,
+}
 
 /// Counters for tests.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]

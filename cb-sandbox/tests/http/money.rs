@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use cb_sandbox::{SandboxConfig, TwoFactorStatus};
+use cb_sandbox::{SandboxConfig, TransactionKind, TwoFactorStatus};
 use reqwest::{Method, StatusCode};
 use rust_decimal::Decimal;
 use serde_json::{Value, json};
@@ -356,13 +356,18 @@ async fn seeded_transactions_arrive_in_bulk_and_the_ledger_filters_by_account_an
     let env = Env::new().await;
     let usd = env.account("USD");
     let btc = env.account("BTC");
-    let before = env.sandbox.ledger_of(&usd, Some("receive")).len();
+    let before = env.sandbox.ledger_of(&usd, Some(TransactionKind::Receive)).len();
     let ids = env.sandbox.seed_transactions(&usd, 125);
     assert_eq!(ids.len(), 125);
-    let receives = env.sandbox.ledger_of(&usd, Some("receive"));
+    let receives = env.sandbox.ledger_of(&usd, Some(TransactionKind::Receive));
     assert_eq!(receives.len(), before + 125);
     assert!(receives.iter().all(|entry| entry.account_id == usd && entry.kind == "receive"));
-    assert!(env.sandbox.ledger_of(&btc, Some("receive")).iter().all(|e| e.account_id == btc));
+    assert!(
+        env.sandbox
+            .ledger_of(&btc, Some(TransactionKind::Receive))
+            .iter()
+            .all(|e| e.account_id == btc)
+    );
     assert_eq!(
         env.sandbox.ledger_of(&usd, None).len(),
         env.sandbox.ledger().iter().filter(|e| e.account_id == usd).count()

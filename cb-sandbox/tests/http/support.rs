@@ -17,7 +17,7 @@ pub(crate) const VERIFIER: &str = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
 pub(crate) struct Env {
     pub(crate) sandbox: Sandbox,
     pub(crate) http: reqwest::Client,
-    pub(crate) user: String,
+    pub(crate) user: cb_sandbox::UserId,
 }
 
 pub(crate) struct Tokens {
@@ -146,7 +146,7 @@ impl Env {
     }
 
     /// The id of the demo user's account in `currency`.
-    pub(crate) fn account(&self, currency: &str) -> String {
+    pub(crate) fn account(&self, currency: &str) -> cb_sandbox::AccountId {
         self.sandbox.accounts(&self.user).into_iter().find(|a| a.currency == currency).unwrap().id
     }
 }
