@@ -128,12 +128,19 @@ fn named_set(krate: &TokenStream, set: &NamedSet, errors: &mut Errors) -> TokenS
 
 /// `#[requires_scope]`: the fast reader for the common case, the syn
 /// reader for the rest, and the writer.
-pub(crate) fn requires_scope_attribute(args: TokenStream, item: TokenStream) -> TokenStream {
+#[allow(
+    clippy::useless_conversion,
+    reason = "the writer's tokens are `proc_macro2`'s under `cfg(test)`, `proc_macro`'s otherwise"
+)]
+pub(crate) fn requires_scope_attribute(
+    args: write::tokens::TokenStream,
+    item: write::tokens::TokenStream,
+) -> write::tokens::TokenStream {
     let (args, item) = match crate::fast_path::read(args, item) {
         Ok((plan, head, body)) => return write::requires_scope(plan, head, body),
         Err(given_back) => given_back,
     };
-    match read_with_syn(args, item) {
+    match read_with_syn(args.into(), item.into()) {
         Ok(written) | Err(written) => written,
     }
 }
@@ -141,20 +148,23 @@ pub(crate) fn requires_scope_attribute(args: TokenStream, item: TokenStream) -> 
 /// The syn reader on the attribute's tokens: the function written, or,
 /// when the tokens are not an attribute on a function, the item untouched
 /// (so that the rest of the crate still resolves) with the error.
-fn read_with_syn(args: TokenStream, item: TokenStream) -> Result<TokenStream, TokenStream> {
+fn read_with_syn(
+    args: TokenStream,
+    item: TokenStream,
+) -> Result<write::tokens::TokenStream, write::tokens::TokenStream> {
     let Ok(parsed) = FnItem::parse_head_only(item.clone()) else {
         let error = syn::Error::new(
             Span::call_site(),
             "`#[requires_scope]` applies to functions and methods",
         )
         .to_compile_error();
-        return Err(quote!(#item #error));
+        return Err(write::stream(quote!(#item #error)));
     };
     match syn::parse2::<RequiresScopeArgs>(args) {
         Ok(args) => Ok(requires_scope(args, parsed)),
         Err(error) => {
             let error = error.to_compile_error();
-            Err(quote!(#item #error))
+            Err(write::stream(quote!(#item #error)))
         }
     }
 }
@@ -163,7 +173,7 @@ fn read_with_syn(args: TokenStream, item: TokenStream) -> Result<TokenStream, To
 /// (`fast_path`) gives back, read with full diagnostics into the plan the
 /// one writer (`write`) writes. Scopes that resolve are bound even when
 /// others do not, and the function is emitted whatever the errors.
-pub(crate) fn requires_scope(args: RequiresScopeArgs, item: FnItem) -> TokenStream {
+pub(crate) fn requires_scope(args: RequiresScopeArgs, item: FnItem) -> write::tokens::TokenStream {
     let mut errors = Errors::default();
     let scopes = crate::scope_token::resolve_all(&args.scopes, &mut errors);
     let choices: Vec<(usize, &Ident)> =
@@ -192,19 +202,22 @@ pub(crate) fn requires_scope(args: RequiresScopeArgs, item: FnItem) -> TokenStre
         Some(_) => WhereClause::Closed,
     };
     let plan = Plan {
-        param,
+        param: param.as_ref().map(write::ident),
         scopes: scopes
             .iter()
-            .map(|(index, token)| (*index, token.span(), token.last_span()))
+            .map(|(index, token)| {
+                (*index, write::span(token.span()), write::span(token.last_span()))
+            })
             .collect(),
-        choices: choices.iter().map(|(choice, any)| (*choice, any.span())).collect(),
+        choices: choices.iter().map(|(choice, any)| (*choice, write::span(any.span()))).collect(),
         where_clause,
-        name: item.sig.ident.clone(),
-        warnings,
-        errors: errors.to_compile_error(),
+        name: write::ident(&item.sig.ident),
+        warnings: write::stream(warnings),
+        errors: write::stream(errors.to_compile_error()),
     };
     let FnItem { attrs, vis, defaultness, sig, body } = item;
-    write::requires_scope(plan, quote!(#(#attrs)* #vis #defaultness #sig), body)
+    let head = write::stream(quote!(#(#attrs)* #vis #defaultness #sig));
+    write::requires_scope(plan, head, write::stream(body))
 }
 
 /// Scopes written as marker traits (`S: cb_scopes::includes::X`, as rustc's
@@ -381,6 +394,44 @@ mod tests {
             // such as `fn f<S> {}`: rustc reports those on the written
             // function, as it would without the attribute.)
             if let (Some(fast), Some(slow)) = (fast, slow) {
+                prop_assert_eq!(tokens(fast), tokens(slow));
+            }
+        }
+
+        /// On inputs the fast reader is made for, it takes them (unless
+        /// the set's parameter is not evident), and the two readers write
+        /// the same tokens.
+        #[test]
+        fn the_readers_agree_on_the_common_case(
+            scopes in prop::sample::subsequence(&[
+                "wallet:accounts:read",
+                "wallet:user:read",
+                "wallet:transactions:send",
+                "offline_access",
+                "wallet:payment-methods:limits",
+            ][..], 1..4),
+            explicit in any::<bool>(),
+            head in prop::sample::select(&[
+                "fn f<S>()",
+                "pub async fn f<S>(g: &Grant<S>) -> u8",
+                "#[inline] fn f<'a, S: Clone + 'a>(&self) -> Vec<u8>",
+                "fn f<S, T>() where T: Copy",
+                "fn f<S>() where S: Copy,",
+                "fn f<S>() -> impl Fn(u8) -> u8 where S: Copy",
+            ][..]),
+            body in prop::sample::select(&["{}", ";", "{ 1 }"][..]),
+        ) {
+            let args = format!("{}{}", if explicit { "S: " } else { "" }, scopes.join(", "));
+            let item = format!("{head} {body}");
+            let (args, item): (TokenStream, TokenStream) = (args.parse().unwrap(), item.parse().unwrap());
+            let fast = crate::fast_path::read(args.clone(), item.clone())
+                .ok()
+                .map(|(plan, head, body)| write::requires_scope(plan, head, body));
+            let evident = explicit || !head.contains("S, T");
+            prop_assert_eq!(fast.is_some(), evident, "#[requires_scope({})] {}", args, item);
+            let slow = read_with_syn(args, item);
+            prop_assert!(slow.is_ok());
+            if let (Some(fast), Ok(slow)) = (fast, slow) {
                 prop_assert_eq!(tokens(fast), tokens(slow));
             }
         }

@@ -10,9 +10,11 @@
 //! back unchanged, for the syn reader (`parse`, `validate`, then
 //! `expand::requires_scope`), which reads every case and says what is
 //! wrong. Both readers feed the one writer; the unit tests below hold them
-//! to the same output wherever both accept an input.
+//! to the same output wherever both accept an input. Like the writer, it
+//! is written on `proc_macro` (on `proc_macro2` under `cfg(test)`; see
+//! `write`).
 
-use proc_macro2::{Delimiter, Ident, Spacing, Span, TokenStream, TokenTree};
+use crate::write::tokens::{Delimiter, Ident, Spacing, Span, TokenStream, TokenTree};
 
 use crate::catalogue::{self, CATALOGUE};
 use crate::write::{Plan, WhereClause};
@@ -23,7 +25,7 @@ use crate::write::{Plan, WhereClause};
 pub(crate) fn read(
     args: TokenStream,
     item: TokenStream,
-) -> Result<(Plan, TokenStream, TokenStream), (TokenStream, TokenStream)> {
+) -> Result<(Plan, Vec<TokenTree>, TokenStream), (TokenStream, TokenStream)> {
     let args: Vec<TokenTree> = args.into_iter().collect();
     let mut item: Vec<TokenTree> = item.into_iter().collect();
     let Some(plan) = plan(&args, &item) else {
@@ -31,7 +33,7 @@ pub(crate) fn read(
     };
     // The plan found the body last.
     let body = item.pop().map(TokenStream::from).unwrap_or_default();
-    Ok((plan, item.into_iter().collect(), body))
+    Ok((plan, item, body))
 }
 
 /// One scope of the attribute: its catalogue index, and the spans of its

@@ -37,6 +37,10 @@ pub fn scopes(input: TokenStream) -> TokenStream {
 /// for the documentation.
 #[proc_macro_attribute]
 pub fn requires_scope(args: TokenStream, item: TokenStream) -> TokenStream {
+    // The writer is on `proc_macro`, except in unit tests (see `write`).
+    #[cfg(not(test))]
+    return expand::requires_scope_attribute(args, item);
+    #[cfg(test)]
     expand::requires_scope_attribute(args.into(), item.into()).into()
 }
 

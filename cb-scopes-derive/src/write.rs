@@ -6,13 +6,58 @@
 //! (`parse`, `validate`, then `expand::requires_scope`) reads everything
 //! else and collects its errors. Both hand this module a [`Plan`] and the
 //! function's tokens, so that what the attribute writes (the bounds, the
-//! registration for the audit, the warnings) is written in one place, on
-//! `proc_macro2`: the code the unit tests run is the code that ships.
+//! registration for the audit, the warnings) is written in one place.
+//!
+//! The writer and the fast reader work on the compiler's own `proc_macro`
+//! API, not on `proc_macro2`: cargo builds proc macros without
+//! optimizations in the dev profile, and every token that goes through
+//! `proc_macro2`'s wrappers pays for them unoptimized, while `proc_macro`
+//! ships optimized with the compiler (`BENCHMARKS.md` has the figures: the
+//! same writer on `proc_macro2` made `cargo check` of the N = 2000 crate
+//! about 10 % slower). `proc_macro` cannot run outside a macro, so under
+//! `cfg(test)` this same code compiles against `proc_macro2`, whose API
+//! mirrors it ([`tokens`]); the syn reader, on `proc_macro2` always,
+//! hands its plan over through [`span`], [`stream`] and [`ident`].
 
-use proc_macro2::{Delimiter, Group, Ident, Literal, Punct, Spacing, Span, TokenStream, TokenTree};
+#[cfg(not(test))]
+pub(crate) use proc_macro as tokens;
+#[cfg(test)]
+pub(crate) use proc_macro2 as tokens;
+
+use tokens::{Delimiter, Group, Ident, Literal, Punct, Spacing, Span, TokenStream, TokenTree};
 
 use crate::catalogue::{self, ANY_OF, CATALOGUE};
 use crate::krate::RuntimeCrate;
+
+/// A span of the syn reader's, as the writer's.
+#[cfg(not(test))]
+pub(crate) fn span(span: proc_macro2::Span) -> Span {
+    span.unwrap()
+}
+
+/// A span of the syn reader's, as the writer's.
+#[cfg(test)]
+pub(crate) fn span(span: proc_macro2::Span) -> Span {
+    span
+}
+
+/// Tokens of the syn reader's, as the writer's.
+#[allow(
+    clippy::useless_conversion,
+    reason = "the writer's tokens are `proc_macro2`'s under `cfg(test)`, `proc_macro`'s otherwise"
+)]
+pub(crate) fn stream(tokens: proc_macro2::TokenStream) -> TokenStream {
+    tokens.into()
+}
+
+/// An identifier of the syn reader's, raw or not, as the writer's.
+pub(crate) fn ident(ident: &proc_macro2::Ident) -> Ident {
+    match stream(quote::quote!(#ident)).into_iter().next() {
+        Some(TokenTree::Ident(converted)) => converted,
+        // An identifier quotes as itself; this keeps its text regardless.
+        _ => Ident::new(&ident.to_string(), span(ident.span())),
+    }
+}
 
 /// What a reader found: everything the writer needs, and nothing it must
 /// look up again.
@@ -52,7 +97,11 @@ pub(crate) enum WhereClause {
 
 /// The function written back: `head` (everything before the body) as it
 /// came, the bounds, the body with its registration, and the errors.
-pub(crate) fn requires_scope(plan: Plan, head: TokenStream, body: TokenStream) -> TokenStream {
+pub(crate) fn requires_scope(
+    plan: Plan,
+    head: impl IntoIterator<Item = TokenTree>,
+    body: TokenStream,
+) -> TokenStream {
     let runtime = RuntimeCrate::find();
     let mut tokens: Vec<TokenTree> = Vec::with_capacity(4 + plan.scopes.len() * 14);
     tokens.extend(head);
@@ -226,7 +275,7 @@ mod tests {
     fn write(plan: Plan, item: &str) -> String {
         let mut tokens: Vec<TokenTree> = item.parse::<TokenStream>().unwrap().into_iter().collect();
         let body = tokens.pop().unwrap();
-        requires_scope(plan, tokens.into_iter().collect(), body.into()).to_string()
+        requires_scope(plan, tokens, body.into()).to_string()
     }
 
     #[test]
