@@ -212,12 +212,18 @@ pub(crate) fn requires_scope(args: RequiresScopeArgs, item: FnItem) -> write::to
         choices: choices.iter().map(|(choice, any)| (*choice, write::span(any.span()))).collect(),
         where_clause,
         name: write::ident(&item.sig.ident),
-        warnings: write::stream(warnings),
-        errors: write::stream(errors.to_compile_error()),
+        warnings: (!warnings.is_empty()).then(|| write::stream(warnings)),
+        errors: (!errors.is_empty()).then(|| write::stream(errors.to_compile_error())),
     };
     let FnItem { attrs, vis, defaultness, sig, body } = item;
     let head = write::stream(quote!(#(#attrs)* #vis #defaultness #sig));
-    write::requires_scope(plan, head, write::stream(body))
+    let body = write::stream(body.into()).into_iter().next();
+    match body {
+        Some(body) => write::requires_scope(plan, head, body),
+        // A token converts into a token; were it ever not so, the head
+        // alone still says what is wrong.
+        None => head,
+    }
 }
 
 /// Scopes written as marker traits (`S: cb_scopes::includes::X`, as rustc's

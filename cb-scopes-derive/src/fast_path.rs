@@ -25,14 +25,16 @@ use crate::write::{Plan, WhereClause};
 pub(crate) fn read(
     args: TokenStream,
     item: TokenStream,
-) -> Result<(Plan, Vec<TokenTree>, TokenStream), (TokenStream, TokenStream)> {
+) -> Result<(Plan, Vec<TokenTree>, TokenTree), (TokenStream, TokenStream)> {
     let args: Vec<TokenTree> = args.into_iter().collect();
     let mut item: Vec<TokenTree> = item.into_iter().collect();
     let Some(plan) = plan(&args, &item) else {
         return Err((args.into_iter().collect(), item.into_iter().collect()));
     };
     // The plan found the body last.
-    let body = item.pop().map(TokenStream::from).unwrap_or_default();
+    let Some(body) = item.pop() else {
+        return Err((args.into_iter().collect(), TokenStream::new()));
+    };
     Ok((plan, item, body))
 }
 
@@ -75,8 +77,8 @@ fn plan(args: &[TokenTree], item: &[TokenTree]) -> Option<Plan> {
         choices: Vec::new(),
         where_clause: where_clause(&item[rest..body_at]),
         name: name.clone(),
-        warnings: TokenStream::new(),
-        errors: TokenStream::new(),
+        warnings: None,
+        errors: None,
     })
 }
 

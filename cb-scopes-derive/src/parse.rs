@@ -193,7 +193,7 @@ pub(crate) struct FnItem {
     pub(crate) defaultness: Option<Token![default]>,
     pub(crate) sig: Signature,
     /// The body in braces, or `;` for a trait method without a default.
-    pub(crate) body: TokenStream,
+    pub(crate) body: proc_macro2::TokenTree,
 }
 
 impl Parse for FnItem {
@@ -203,6 +203,9 @@ impl Parse for FnItem {
         let defaultness = input.parse()?;
         let sig = input.parse()?;
         let body = input.parse()?;
+        if !input.is_empty() {
+            return Err(input.error("expected the end of the function"));
+        }
         Ok(FnItem { attrs, vis, defaultness, sig, body })
     }
 }
@@ -238,7 +241,7 @@ impl FnItem {
                 "expected a function body",
             ));
         };
-        Ok(FnItem { attrs, vis, defaultness, sig, body: body.into() })
+        Ok(FnItem { attrs, vis, defaultness, sig, body })
     }
 }
 

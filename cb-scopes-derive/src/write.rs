@@ -76,11 +76,14 @@ pub(crate) struct Plan {
     pub(crate) where_clause: WhereClause,
     /// The function's name, which its registration names it by.
     pub(crate) name: Ident,
-    /// Statements spliced into the body before it (deprecation warnings).
-    pub(crate) warnings: TokenStream,
-    /// The reader's errors, written after the function, which is still
-    /// emitted so that the rest of the crate resolves.
-    pub(crate) errors: TokenStream,
+    /// Statements spliced into the body before it (deprecation warnings),
+    /// if any. (`None` rather than an empty stream: on `proc_macro` even
+    /// an empty stream is a call into the compiler, and the fast reader
+    /// has none for every function.)
+    pub(crate) warnings: Option<TokenStream>,
+    /// The reader's errors, if any, written after the function, which is
+    /// still emitted so that the rest of the crate resolves.
+    pub(crate) errors: Option<TokenStream>,
 }
 
 /// How the function's own `where` clause ends, which decides what goes
@@ -96,11 +99,12 @@ pub(crate) enum WhereClause {
 }
 
 /// The function written back: `head` (everything before the body) as it
-/// came, the bounds, the body with its registration, and the errors.
+/// came, the bounds, `body` (the braces, or the `;` of a trait method)
+/// with its registration, and the errors.
 pub(crate) fn requires_scope(
     plan: Plan,
     head: impl IntoIterator<Item = TokenTree>,
-    body: TokenStream,
+    body: TokenTree,
 ) -> TokenStream {
     let runtime = RuntimeCrate::find();
     let mut tokens: Vec<TokenTree> = Vec::with_capacity(4 + plan.scopes.len() * 14);
@@ -117,9 +121,11 @@ pub(crate) fn requires_scope(
         }
         bounds(&runtime, param, &plan, &mut tokens);
     }
+    tokens.push(with_registration(&runtime, &plan, body));
     let mut written: TokenStream = tokens.into_iter().collect();
-    written.extend(with_registration(&runtime, &plan, body));
-    written.extend(plan.errors);
+    if let Some(errors) = plan.errors {
+        written.extend(errors);
+    }
     written
 }
 
@@ -164,15 +170,12 @@ fn bounds(runtime: &RuntimeCrate, param: &Ident, plan: &Plan, tokens: &mut Vec<T
 /// feature turns on); without it, and without warnings, the body goes
 /// through untouched. A trait method without a body registers through its
 /// implementations.
-fn with_registration(runtime: &RuntimeCrate, plan: &Plan, body: TokenStream) -> TokenStream {
+fn with_registration(runtime: &RuntimeCrate, plan: &Plan, body: TokenTree) -> TokenTree {
     let audit = cfg!(feature = "audit");
-    if !audit && plan.warnings.is_empty() {
+    if !audit && plan.warnings.is_none() {
         return body;
     }
-    let mut tokens = body.clone().into_iter();
-    let (Some(TokenTree::Group(block)), None) = (tokens.next(), tokens.next()) else {
-        return body;
-    };
+    let TokenTree::Group(block) = &body else { return body };
     if block.delimiter() != Delimiter::Brace {
         return body;
     }
@@ -180,11 +183,13 @@ fn with_registration(runtime: &RuntimeCrate, plan: &Plan, body: TokenStream) -> 
     if audit {
         stream.extend(registration(runtime, plan));
     }
-    stream.extend(plan.warnings.clone());
+    if let Some(warnings) = &plan.warnings {
+        stream.extend(warnings.clone());
+    }
     stream.extend(block.stream());
     let mut registered = Group::new(Delimiter::Brace, stream);
     registered.set_span(block.span());
-    TokenTree::Group(registered).into()
+    TokenTree::Group(registered)
 }
 
 /// `::cb_scopes::__private::register!(name, ["wallet:..", "a|b", ..]);`,
@@ -267,15 +272,15 @@ mod tests {
             choices: choices.iter().map(|choice| (*choice, site)).collect(),
             where_clause,
             name: Ident::new("f", site),
-            warnings: TokenStream::new(),
-            errors: TokenStream::new(),
+            warnings: None,
+            errors: None,
         }
     }
 
     fn write(plan: Plan, item: &str) -> String {
         let mut tokens: Vec<TokenTree> = item.parse::<TokenStream>().unwrap().into_iter().collect();
         let body = tokens.pop().unwrap();
-        requires_scope(plan, tokens, body.into()).to_string()
+        requires_scope(plan, tokens, body).to_string()
     }
 
     #[test]
@@ -318,7 +323,7 @@ mod tests {
     fn without_a_parameter_nothing_is_bound_and_the_errors_follow_the_item() {
         let mut plan = plan(&["wallet:user:read"], &[], WhereClause::Missing);
         plan.param = None;
-        plan.errors = "compile_error ! (\"no parameter\") ;".parse().unwrap();
+        plan.errors = Some("compile_error ! (\"no parameter\") ;".parse().unwrap());
         let written = write(plan, "fn f() {}");
         assert!(!written.contains("where"), "{written}");
         assert!(written.ends_with("compile_error ! (\"no parameter\") ;"), "{written}");
@@ -327,7 +332,7 @@ mod tests {
     #[test]
     fn a_body_without_braces_is_kept() {
         let mut plan = plan(&["wallet:user:read"], &[], WhereClause::Missing);
-        plan.warnings = "{ let _ = 1 ; }".parse().unwrap();
+        plan.warnings = Some("{ let _ = 1 ; }".parse().unwrap());
         let written = write(plan, "fn f<S>(&self);");
         assert!(written.ends_with("WalletUserRead ;"), "{written}");
     }
@@ -335,7 +340,7 @@ mod tests {
     #[test]
     fn warnings_go_first_in_the_body() {
         let mut plan = plan(&["wallet:user:read"], &[], WhereClause::Missing);
-        plan.warnings = "{ let _ = 1 ; }".parse().unwrap();
+        plan.warnings = Some("{ let _ = 1 ; }".parse().unwrap());
         let written = write(plan, "fn f<S>() { 2 }");
         assert!(written.ends_with("{ let _ = 1 ; } 2 }"), "{written}");
     }
