@@ -31,10 +31,13 @@ pub(crate) async fn read_body(
     mut response: reqwest::Response,
     max: usize,
 ) -> Result<Vec<u8>, BodyError> {
-    if response.content_length().is_some_and(|length| length > max as u64) {
+    let length = response.content_length();
+    if length.is_some_and(|length| length > max as u64) {
         return Err(BodyError::TooLarge(max));
     }
-    let mut body = Vec::new();
+    // One allocation for a body whose length is announced (and within
+    // `max`, checked above), instead of one per doubling.
+    let mut body = Vec::with_capacity(length.map_or(0, |length| length as usize));
     while let Some(chunk) = response.chunk().await.map_err(BodyError::Transport)? {
         if body.len() + chunk.len() > max {
             return Err(BodyError::TooLarge(max));

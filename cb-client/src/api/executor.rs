@@ -159,27 +159,29 @@ impl Connection {
     /// or after `revoked_token` when the store holds a newer authorization.
     async fn once(&self, call: &Call) -> Result<Vec<u8>, Error> {
         let config = &self.config;
-        let url =
+        let url = || {
             resolve(&config.api_base, &call.path).map_err(|unsafe_path| match unsafe_path {
                 UnsafePath::Segment(id) => Error::InvalidId { id },
                 UnsafePath::OffBase => Error::invalid_response(format!(
                     "a URL that leaves the API base: {}",
                     call.path.split('?').next().unwrap_or_default()
                 )),
-            })?;
+            })
+        };
+        let first_url = url()?;
         let token = self.session.token(config).await?;
-        let send = |token| {
+        let send = |url, token| {
             transport::call_api(
                 &config.http,
                 call.method.clone(),
-                url.clone(),
+                url,
                 token,
                 call.body.as_ref(),
                 &call.headers,
                 config.max_response_bytes,
             )
         };
-        let replacement = match send(&token).await {
+        let replacement = match send(first_url, &token).await {
             ApiOutcome::Answer(answer) => return Ok(answer.body),
             ApiOutcome::Expired => self.session.refresh(config, Some(&token)).await?,
             ApiOutcome::Failed(Error::ReauthorizationRequired {
@@ -193,7 +195,10 @@ impl Connection {
             }
             ApiOutcome::Failed(error) => return Err(error),
         };
-        match send(&replacement).await {
+        // Resolved again rather than kept from the first attempt: most
+        // calls are answered the first time, and a kept `Url` would be an
+        // allocation per call.
+        match send(url()?, &replacement).await {
             ApiOutcome::Answer(answer) => Ok(answer.body),
             ApiOutcome::Failed(error) => Err(error),
             ApiOutcome::Expired => {
