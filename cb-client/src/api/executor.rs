@@ -13,7 +13,7 @@ use url::Url;
 
 use crate::api::transport::{self, ApiOutcome};
 use crate::auth::config::Config;
-use crate::auth::session::Session;
+use crate::auth::session::{Bearer, Session};
 use crate::error::{Error, ReauthorizationReason};
 
 /// One authorization's connection to the API, without its type: what
@@ -169,21 +169,22 @@ impl Connection {
             })
         };
         let first_url = url()?;
-        let token = self.session.token(config).await?;
-        let send = |url, token| {
+        let bearer = self.session.bearer(config).await?;
+        let send = |url, bearer| {
             transport::call_api(
                 &config.http,
                 call.method.clone(),
                 url,
-                token,
+                bearer,
                 call.body.as_ref(),
                 &call.headers,
                 config.max_response_bytes,
             )
         };
-        let replacement = match send(first_url, &token).await {
+        let token = bearer.token();
+        let replacement = match send(first_url, &bearer).await {
             ApiOutcome::Answer(answer) => return Ok(answer.body),
-            ApiOutcome::Expired => self.session.refresh(config, Some(&token)).await?,
+            ApiOutcome::Expired => self.session.refresh(config, Some(token)).await?,
             ApiOutcome::Failed(Error::ReauthorizationRequired {
                 reason: ReauthorizationReason::Revoked,
             }) => {
@@ -198,7 +199,7 @@ impl Connection {
         // Resolved again rather than kept from the first attempt: most
         // calls are answered the first time, and a kept `Url` would be an
         // allocation per call.
-        match send(url()?, &replacement).await {
+        match send(url()?, &Bearer::new(replacement)?).await {
             ApiOutcome::Answer(answer) => Ok(answer.body),
             ApiOutcome::Failed(error) => Err(error),
             ApiOutcome::Expired => {

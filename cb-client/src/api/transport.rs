@@ -4,10 +4,11 @@
 use std::time::SystemTime;
 
 use reqwest::{Method, StatusCode, header};
-use secrecy::{ExposeSecret as _, SecretString};
+use secrecy::ExposeSecret as _;
 use serde_json::Value;
 use url::Url;
 
+use crate::auth::session::Bearer;
 use crate::error::{ApiError, Error, ReauthorizationReason};
 use crate::wire::{self, BodyError};
 
@@ -36,14 +37,14 @@ pub(crate) async fn call_api(
     http: &reqwest::Client,
     method: Method,
     url: Url,
-    token: &SecretString,
+    bearer: &Bearer,
     body: Option<&Value>,
     headers: &[(&str, String)],
     max_body: usize,
 ) -> ApiOutcome {
     let mut request = http
         .request(method, url)
-        .bearer_auth(token.expose_secret())
+        .header(header::AUTHORIZATION, bearer.header().clone())
         .header("CB-VERSION", CB_VERSION)
         .header(header::ACCEPT, "application/json");
     for (name, value) in headers {

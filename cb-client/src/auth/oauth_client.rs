@@ -15,7 +15,7 @@ use crate::api::client::Client;
 use crate::api::models::auth::AuthInfo;
 use crate::api::transport::{self, ApiOutcome};
 use crate::auth::config::Config;
-use crate::auth::session::{Session, State};
+use crate::auth::session::{Bearer, Session, State};
 use crate::auth::store::error::StoreError;
 use crate::auth::store::{Stored, TokenStore};
 use crate::auth::token_endpoint::{self, TokenCallError};
@@ -401,6 +401,7 @@ impl OAuthClient {
             .api_base
             .join("v2/user/auth")
             .map_err(|source| ConfigError::InvalidUrl { what: "API base", source })?;
+        let bearer = Bearer::new(token.clone())?;
         let mut attempt = 0;
         loop {
             attempt += 1;
@@ -415,7 +416,7 @@ impl OAuthClient {
                 &config.http,
                 Method::GET,
                 url.clone(),
-                token,
+                &bearer,
                 None,
                 &[],
                 config.max_response_bytes,

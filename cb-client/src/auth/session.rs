@@ -65,6 +65,39 @@ pub(crate) struct Session {
     flight: Arc<tokio::sync::Mutex<()>>,
     /// Whether a background task is saving a dirty record.
     saving: std::sync::atomic::AtomicBool,
+    /// The access token last handed out, with its `Authorization` header
+    /// made once: every request of the token's lifetime shares them.
+    bearer: RwLock<Option<Bearer>>,
+}
+
+/// An access token ready to send: the token, and its `Authorization`
+/// header (marked sensitive, so that no log shows it). Cloning shares it.
+#[derive(Clone)]
+pub(crate) struct Bearer(Arc<(SecretString, reqwest::header::HeaderValue)>);
+
+impl Bearer {
+    /// `token` with its header.
+    ///
+    /// # Errors
+    ///
+    /// When the token holds what no header can (Coinbase's never do).
+    pub(crate) fn new(token: SecretString) -> Result<Bearer, Error> {
+        let header = format!("Bearer {}", token.expose_secret());
+        let mut header = reqwest::header::HeaderValue::try_from(header)
+            .map_err(|_| Error::invalid_response("the access token cannot be sent in a header"))?;
+        header.set_sensitive(true);
+        Ok(Bearer(Arc::new((token, header))))
+    }
+
+    /// The token.
+    pub(crate) fn token(&self) -> &SecretString {
+        &self.0.0
+    }
+
+    /// `Bearer <token>`, for the `Authorization` header.
+    pub(crate) fn header(&self) -> &reqwest::header::HeaderValue {
+        &self.0.1
+    }
 }
 
 /// What this process knows of the authorization.
@@ -165,6 +198,7 @@ impl Session {
             state: RwLock::new(State::Gone),
             flight: Arc::new(tokio::sync::Mutex::new(())),
             saving: std::sync::atomic::AtomicBool::new(false),
+            bearer: RwLock::new(None),
         }
     }
 
@@ -248,6 +282,31 @@ impl Session {
             Some(result) => result,
             None => self.refresh(config, None).await,
         }
+    }
+
+    /// [`token`](Self::token), ready to send: the path of nearly every
+    /// request, which then neither copies the token nor formats its header.
+    pub(crate) async fn bearer(self: &Arc<Self>, config: &Arc<Config>) -> Result<Bearer, Error> {
+        let now = config.clock.now();
+        let cached = self.read(|state| match state {
+            State::Live(stored) if !stored.record.expires_within(config.refresh_margin, now) => {
+                let cache = self.bearer.read().unwrap_or_else(|poisoned| poisoned.into_inner());
+                cache
+                    .as_ref()
+                    .filter(|bearer| {
+                        bearer.token().expose_secret() == stored.record.access_token.expose_secret()
+                    })
+                    .cloned()
+            }
+            _ => None,
+        });
+        if let Some(bearer) = cached {
+            return Ok(bearer);
+        }
+        let bearer = Bearer::new(self.token(config).await?)?;
+        *self.bearer.write().unwrap_or_else(|poisoned| poisoned.into_inner()) =
+            Some(bearer.clone());
+        Ok(bearer)
     }
 
     /// Replaces the tokens unless someone (this process or another) already
@@ -744,6 +803,31 @@ mod tests {
         config.background.wait().await;
         assert_eq!(stored_access(&store).await, "access-1");
         assert_eq!(session.token(&config).await.unwrap().expose_secret(), "access-1");
+        assert_eq!(endpoint.posted(), ["refresh-0"]);
+    }
+
+    // The path of every request: one bearer per token, shared.
+    #[tokio::test]
+    async fn a_tokens_requests_share_one_bearer_and_a_new_token_gets_its_own() {
+        let (endpoint, store) = (Arc::new(ScriptedEndpoint::default()), Arc::default());
+        let config = config(&store);
+        let session = expired_session(&endpoint, &store).await;
+        let first = session.bearer(&config).await.unwrap();
+        let again = session.bearer(&config).await.unwrap();
+        assert!(Arc::ptr_eq(&first.0, &again.0), "the header is made once per token");
+        assert_eq!(first.token().expose_secret(), "access-1");
+        assert_eq!(first.header().to_str().unwrap(), "Bearer access-1");
+        assert!(first.header().is_sensitive());
+        // Another process saves a newer authorization; this one adopts it.
+        let version = store.load(KEY).await.unwrap().unwrap().version;
+        store
+            .save(KEY, &record("access-new", "refresh-new", 2, false), Some(version))
+            .await
+            .unwrap();
+        session.adopt(store.load(KEY).await.unwrap());
+        let newer = session.bearer(&config).await.unwrap();
+        assert_eq!(newer.token().expose_secret(), "access-new");
+        assert_eq!(newer.header().to_str().unwrap(), "Bearer access-new");
         assert_eq!(endpoint.posted(), ["refresh-0"]);
     }
 
