@@ -4,7 +4,6 @@
 use std::time::SystemTime;
 
 use reqwest::{Method, StatusCode, header};
-use secrecy::ExposeSecret as _;
 use serde_json::Value;
 use url::Url;
 
