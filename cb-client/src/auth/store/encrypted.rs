@@ -52,7 +52,7 @@ const REENCRYPT_ATTEMPTS: usize = 3;
 /// [`with_previous`](Self::with_previous) until
 /// [`EncryptedStore::reencrypt_all`] has rewritten every record, then drop it.
 pub struct EncryptionKeys {
-    pub(crate) current: (String, Aes256Gcm),
+    current: (String, Aes256Gcm),
     previous: Vec<(String, Aes256Gcm)>,
 }
 
