@@ -33,6 +33,14 @@ fn verdict(ok: bool) -> &'static str {
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().collect();
+    // The child process of `runtime::instructions_per_request`.
+    if let [_, flag, way, requests] = args.as_slice()
+        && flag == "--probe"
+    {
+        let (way, requests) = (way.parse()?, requests.parse()?);
+        tokio::task::spawn_blocking(move || runtime::probe(way, requests)).await?;
+        return Ok(());
+    }
     let quick = args.iter().any(|arg| arg == "--quick");
     let only = args.iter().position(|arg| arg == "--only").and_then(|at| args.get(at + 1));
     let (compile, runtime) = match only.map(String::as_str) {
@@ -200,7 +208,8 @@ fn compile_figures(
 async fn runtime_figures(quick: bool) -> Result<(), Box<dyn std::error::Error>> {
     println!("\n## 3. Client overhead: client.accounts() vs the same request by hand\n");
     let (blocks, per_block) = if quick { (2, 50) } else { (10, 300) };
-    let [typed, by_hand, undecoded] = runtime::client_overhead(blocks, per_block).await;
+    let [typed, by_hand, undecoded, by_hand_again] =
+        runtime::client_overhead(blocks, per_block).await;
     println!("| | requests/s | p50 | p99 |\n|---|---|---|---|");
     for (name, latencies) in [
         ("cb-client", &typed),
@@ -216,12 +225,25 @@ async fn runtime_figures(quick: bool) -> Result<(), Box<dyn std::error::Error>> 
     }
     let overhead = runtime::block_ratio(&typed, &by_hand, per_block);
     let over_undecoded = runtime::block_ratio(&typed, &undecoded, per_block);
+    let own_error = runtime::block_ratio(&by_hand_again, &by_hand, per_block);
     println!(
         "\ncost per request (median over {blocks} blocks of {per_block} interleaved requests of \
          each block's median), cb-client / by hand: {overhead:.3} (target <= 1.03: {}); \
-         cb-client / undecoded: {over_undecoded:.3}",
+         cb-client / undecoded: {over_undecoded:.3}; by hand / by hand, the measurement's own \
+         error: {own_error:.3}",
         verdict(overhead <= 1.03)
     );
+    let (few, many) = if quick { (20, 70) } else { (100, 600) };
+    match runtime::instructions_per_request(few, many) {
+        Some([typed, by_hand, undecoded]) => println!(
+            "instructions per request, client and sandbox (valgrind, {many} requests less {few}): \
+             cb-client {typed:.0}, by hand {by_hand:.0}, undecoded {undecoded:.0}; \
+             cb-client / by hand: {:.3} (target <= 1.03: {})",
+            typed / by_hand,
+            verdict(typed / by_hand <= 1.03)
+        ),
+        None => println!("instructions per request: not counted (valgrind is not installed)"),
+    }
     let [typed_allocations, by_hand_allocations, undecoded_allocations] =
         runtime::allocations_per_request(if quick { 50 } else { 1000 }).await;
     println!(

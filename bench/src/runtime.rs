@@ -102,33 +102,40 @@ async fn by_hand(http: &reqwest::Client, url: &str, token: &str, decode: bool) {
     }
 }
 
+/// The order of the four ways in each round: a Williams square, so that
+/// each way comes first, second, third and last equally often and follows
+/// each other way equally often. A fixed cycle (0, 1, 2, 0, 1, 2, ..)
+/// made the way after the undecoded request pay for the connection work
+/// that request left behind: the same request written by hand, measured
+/// in the client's place, came out 3 to 7% slower than itself.
+const ORDER: [[usize; 4]; 4] = [[0, 1, 3, 2], [1, 2, 0, 3], [2, 3, 1, 0], [3, 0, 2, 1]];
+
 /// Per-request latencies of `client.accounts().page()`, of the same
 /// request written by hand with the same reqwest settings and headers and
-/// decoded into the same types, and of that request left undecoded. The
-/// three are interleaved request by request, each block of `per_block`
-/// rounds starting with the next one, so that drift and ordering hit all
-/// three alike.
-pub(crate) async fn client_overhead(blocks: usize, per_block: usize) -> [Latencies; 3] {
+/// decoded into the same types, of that request left undecoded, and of the
+/// request by hand again: the last, against the second, is the
+/// measurement's own error. The four are interleaved request by request in
+/// the rounds of [`ORDER`], so that drift and ordering hit them alike.
+pub(crate) async fn client_overhead(blocks: usize, per_block: usize) -> [Latencies; 4] {
     let Setup { sandbox, client, store } = setup().await;
     let token =
         store.load("bench-user").await.ok().flatten().expect("stored tokens").record.access_token;
     let token = token.expose_secret();
     let http = hand_written_http();
     let url = format!("{}v2/accounts", sandbox.base_url());
-    let mut ways = [(); 3].map(|()| Latencies { per_request: Vec::new(), elapsed: Duration::ZERO });
+    let mut ways = [(); 4].map(|()| Latencies { per_request: Vec::new(), elapsed: Duration::ZERO });
     // Warm every path up: connections, caches.
     for _ in 0..50 {
         client.accounts().page().await.expect("accounts");
         by_hand(&http, &url, token, true).await;
     }
     for round in 0..blocks * per_block {
-        for offset in 0..3 {
-            let way = (round / per_block + offset) % 3;
+        for way in ORDER[round % ORDER.len()] {
             let started = Instant::now();
             match way {
                 0 => drop(client.accounts().page().await.expect("accounts")),
-                1 => by_hand(&http, &url, token, true).await,
-                _ => by_hand(&http, &url, token, false).await,
+                2 => by_hand(&http, &url, token, false).await,
+                _ => by_hand(&http, &url, token, true).await,
             }
             let elapsed = started.elapsed();
             ways[way].per_request.push(elapsed);
@@ -203,6 +210,64 @@ pub(crate) async fn allocations_per_request(requests: u64) -> [f64; 3] {
     .expect("the measuring thread");
     drop(sandbox);
     counted.map(|count| count as f64 / requests as f64)
+}
+
+/// One way of [`client_overhead`], `requests` times after a warm-up, on a
+/// current-thread runtime that also serves the sandbox: what
+/// [`instructions_per_request`] counts, run in a child process under
+/// valgrind. One thread makes the count repeatable.
+pub(crate) fn probe(way: usize, requests: u64) {
+    let runtime =
+        tokio::runtime::Builder::new_current_thread().enable_all().build().expect("a runtime");
+    runtime.block_on(async {
+        let Setup { sandbox, client, store } = setup().await;
+        let token = store.load("bench-user").await.ok().flatten().expect("tokens");
+        let token = token.record.access_token.expose_secret().to_owned();
+        let http = hand_written_http();
+        let url = format!("{}v2/accounts", sandbox.base_url());
+        for _ in 0..20 {
+            client.accounts().page().await.expect("accounts");
+            by_hand(&http, &url, &token, true).await;
+        }
+        for _ in 0..requests {
+            match way {
+                0 => drop(client.accounts().page().await.expect("accounts")),
+                1 => by_hand(&http, &url, &token, true).await,
+                _ => by_hand(&http, &url, &token, false).await,
+            }
+        }
+    });
+}
+
+/// Instructions per request, client and sandbox together, for the three
+/// ways of [`client_overhead`], counted by valgrind's cachegrind in a
+/// child process: the difference between `few` and `many` requests, so
+/// that setup and warm-up cancel out. Unlike time, the count does not
+/// depend on what else the machine is doing. `None` without valgrind.
+pub(crate) fn instructions_per_request(few: u64, many: u64) -> Option<[f64; 3]> {
+    let exe = std::env::current_exe().ok()?;
+    let count = |way: usize, requests: u64| -> Option<u64> {
+        let output = std::process::Command::new("valgrind")
+            .args(["--tool=cachegrind", "--cache-sim=no", "--cachegrind-out-file=/dev/null"])
+            .arg(&exe)
+            .args(["--probe", &way.to_string(), &requests.to_string()])
+            .output()
+            .ok()?;
+        if !output.status.success() {
+            return None;
+        }
+        // The summary's last line: `==pid== I   refs:      1,234,567`.
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        let line = stderr.lines().rev().find(|line| line.contains("I   refs:"))?;
+        let digits: String = line.rsplit(':').next()?.chars().filter(char::is_ascii_digit).collect();
+        digits.parse().ok()
+    };
+    let mut per_request = [0.0; 3];
+    for (way, slot) in per_request.iter_mut().enumerate() {
+        let (few_count, many_count) = (count(way, few)?, count(way, many)?);
+        *slot = many_count.saturating_sub(few_count) as f64 / (many - few) as f64;
+    }
+    Some(per_request)
 }
 
 /// `tasks` concurrent calls on an expired token: the refreshes the sandbox
