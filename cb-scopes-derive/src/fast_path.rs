@@ -106,29 +106,24 @@ fn scopes(args: &[TokenTree]) -> Option<(Option<Ident>, Vec<Scope>)> {
         let start = at;
         text.clear();
         while at < args.len() && !is_punct(&args[at], ',') {
-            // Each token's text is written straight into the scope's, which
-            // is then checked once: an identifier's through `Display`, as
-            // `proc_macro` offers no other way to read it.
-            let before = text.len();
+            // Each token's text is written straight into the scope's (an
+            // identifier's through `Display`: `proc_macro` offers no other
+            // way to read it). A raw identifier or a scope written as a
+            // trait (`a::B`) matches no scope of the catalogue, so it takes
+            // the syn path, which warns or says what is wrong.
             match &args[at] {
                 TokenTree::Ident(ident) => write!(text, "{ident}").ok()?,
                 TokenTree::Punct(punct) if matches!(punct.as_char(), ':' | '-') => {
                     text.push(punct.as_char());
                 }
                 TokenTree::Literal(literal) => {
+                    let before = text.len();
                     write!(text, "{literal}").ok()?;
-                    if !text[before..].bytes().all(|b| b.is_ascii_digit()) {
+                    if !text.as_bytes()[before..].iter().all(u8::is_ascii_digit) {
                         return None;
                     }
                 }
                 _ => return None,
-            }
-            // A raw identifier or a scope written as a trait (`a::B`)
-            // takes the syn path, which warns or says what is wrong.
-            if text[before..].starts_with("r#")
-                || text[..before].ends_with(':') && text.ends_with(':')
-            {
-                return None;
             }
             at += 1;
         }
@@ -323,6 +318,8 @@ mod tests {
             ("wallet:user:read", "fn f<S, T>() {}"),
             ("wallet:transactions:send:bypass-2fa", "fn f<S>() {}"),
             ("S: cb_scopes::includes::WalletUserRead", "fn f<S>() {}"),
+            ("r#wallet:user:read", "fn f<S>() {}"),
+            ("wallet::user:read", "fn f<S>() {}"),
             ("\"wallet:user:read\"", "fn f<S>() {}"),
             ("wallet:user:read,,", "fn f<S>() {}"),
             ("", "fn f<S>() {}"),
