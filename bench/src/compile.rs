@@ -219,6 +219,67 @@ impl Generated {
     }
 }
 
+/// The environment variable under which this bench binary is cargo's
+/// `RUSTC_WRAPPER` (see [`wrap_rustc`]): the file for valgrind's summary.
+pub(crate) const CACHEGRIND_LOG: &str = "CB_BENCH_CACHEGRIND_LOG";
+
+/// The bench binary as cargo's `RUSTC_WRAPPER`: runs the rustc of `args`
+/// (rustc's path, then its arguments), under valgrind's cachegrind when it
+/// compiles a generated crate, its summary written to `log`. The exit code.
+pub(crate) fn wrap_rustc(log: &Path, args: &[String]) -> i32 {
+    let Some((rustc, arguments)) = args.split_first() else { return 2 };
+    let generated =
+        arguments.windows(2).any(|pair| pair[0] == "--crate-name" && pair[1].starts_with("gen_"));
+    let mut command = if generated {
+        // Cargo may name rustup's proxy, which valgrind would count until
+        // it hands over to the toolchain's rustc: this counts that one.
+        let sysroot = Command::new(rustc).args(["--print", "sysroot"]).output();
+        let real = match sysroot {
+            Ok(output) if output.status.success() => {
+                PathBuf::from(String::from_utf8_lossy(&output.stdout).trim()).join("bin/rustc")
+            }
+            _ => PathBuf::from(rustc),
+        };
+        let mut valgrind = Command::new("valgrind");
+        valgrind
+            .args(["--tool=cachegrind", "--cache-sim=no", "--cachegrind-out-file=/dev/null"])
+            .arg(format!("--log-file={}", log.display()))
+            .arg(real);
+        valgrind
+    } else {
+        Command::new(rustc)
+    };
+    command.args(arguments).status().ok().and_then(|status| status.code()).unwrap_or(1)
+}
+
+impl Generated {
+    /// The instructions rustc runs for `cargo check` of the crate after
+    /// touching it, counted by cachegrind: unlike its time, the count
+    /// repeats whatever else the machine is doing. `None` without valgrind.
+    pub(crate) fn check_instructions(&self) -> Option<u64> {
+        if !crate::valgrind_available() {
+            return None;
+        }
+        self.cargo(&["check"]); // dependencies, outside the count
+        let log = self.target.join(format!("{}.cachegrind", self.dir.file_name()?.to_str()?));
+        let _ = std::fs::remove_file(&log);
+        self.touch();
+        let status = Command::new(env!("CARGO"))
+            .args(["check", "--quiet", "--offline"])
+            .current_dir(&self.dir)
+            .env("CARGO_TARGET_DIR", &self.target)
+            .env("CARGO_INCREMENTAL", "0")
+            .env("RUSTC_WRAPPER", std::env::current_exe().ok()?)
+            .env(CACHEGRIND_LOG, &log)
+            .status()
+            .ok()?;
+        if !status.success() {
+            return None;
+        }
+        crate::instructions_in(&std::fs::read_to_string(&log).ok()?)
+    }
+}
+
 /// Times `cargo <command>` on several crates side by side: each run touches
 /// and builds every crate in turn, so that the machine's drift over the
 /// minutes a figure takes hits all of them alike, and each run starts at

@@ -26,6 +26,22 @@ fn micros(duration: Duration) -> String {
     format!("{:.1} µs", duration.as_secs_f64() * 1e6)
 }
 
+/// Whether valgrind, which counts instructions, is installed.
+fn valgrind_available() -> bool {
+    std::process::Command::new("valgrind")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success())
+}
+
+/// The instruction count in cachegrind's summary, whose last line reads
+/// `==pid== I   refs:      1,234,567`.
+fn instructions_in(summary: &str) -> Option<u64> {
+    let line = summary.lines().rev().find(|line| line.contains("I   refs:"))?;
+    let digits: String = line.rsplit(':').next()?.chars().filter(char::is_ascii_digit).collect();
+    digits.parse().ok()
+}
+
 fn verdict(ok: bool) -> &'static str {
     if ok { "met" } else { "MISSED" }
 }
@@ -33,6 +49,10 @@ fn verdict(ok: bool) -> &'static str {
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().collect();
+    // Cargo's `RUSTC_WRAPPER`, for `Generated::check_instructions`.
+    if let Some(log) = std::env::var_os(compile::CACHEGRIND_LOG) {
+        std::process::exit(compile::wrap_rustc(std::path::Path::new(&log), &args[1..]));
+    }
     // The child process of `runtime::instructions_per_request`.
     if let [_, flag, way, requests] = args.as_slice()
         && flag == "--probe"
@@ -127,6 +147,24 @@ fn compile_figures(
         verdict(check_ok)
     );
     println!("target annotated/instrument < 0.25: {}\n", verdict(instrument_ok));
+
+    let n = sizes[sizes.len() - 1];
+    let counted = [Variant::Annotated, Variant::Identity, Variant::Plain].map(|variant| {
+        Generated::write(root, workspace, variant, n).map(|g| g.check_instructions())
+    });
+    match counted {
+        [Ok(Some(annotated)), Ok(Some(identity)), Ok(Some(plain))] => {
+            let over_identity = annotated as f64 / identity as f64;
+            println!(
+                "instructions rustc runs for check at N = {n} (valgrind): annotated {annotated}, \
+                 identity {identity}, plain {plain}; annotated/identity {over_identity:.3} \
+                 (aim <= 1.03: {}), annotated/plain {:.3}\n",
+                verdict(over_identity <= 1.03),
+                annotated as f64 / plain as f64
+            );
+        }
+        _ => println!("instructions for check: not counted (valgrind is not installed)\n"),
+    }
 
     let n = sizes[sizes.len() - 1];
     println!("## 1b. What the attribute costs per function (check, N = {n}, median of {runs})\n");

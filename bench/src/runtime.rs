@@ -245,6 +245,9 @@ pub(crate) fn probe(way: usize, requests: u64) {
 /// that setup and warm-up cancel out. Unlike time, the count does not
 /// depend on what else the machine is doing. `None` without valgrind.
 pub(crate) fn instructions_per_request(few: u64, many: u64) -> Option<[f64; 3]> {
+    if !crate::valgrind_available() {
+        return None;
+    }
     let exe = std::env::current_exe().ok()?;
     let count = |way: usize, requests: u64| -> Option<u64> {
         let output = std::process::Command::new("valgrind")
@@ -256,11 +259,7 @@ pub(crate) fn instructions_per_request(few: u64, many: u64) -> Option<[f64; 3]> 
         if !output.status.success() {
             return None;
         }
-        // The summary's last line: `==pid== I   refs:      1,234,567`.
-        let stderr = String::from_utf8_lossy(&output.stderr);
-        let line = stderr.lines().rev().find(|line| line.contains("I   refs:"))?;
-        let digits: String = line.rsplit(':').next()?.chars().filter(char::is_ascii_digit).collect();
-        digits.parse().ok()
+        crate::instructions_in(&String::from_utf8_lossy(&output.stderr))
     };
     let mut per_request = [0.0; 3];
     for (way, slot) in per_request.iter_mut().enumerate() {
