@@ -163,10 +163,9 @@ fn compile_figures(
                 annotated as f64 / plain as f64
             );
         }
-        _ => println!("instructions for check: not counted (valgrind is not installed)\n"),
+        _ => println!("instructions for check: not counted (no valgrind, or it failed)\n"),
     }
 
-    let n = sizes[sizes.len() - 1];
     println!("## 1b. What the attribute costs per function (check, N = {n}, median of {runs})\n");
     println!(
         "| scopes per function | check | over plain, per function (median of per-run ratios) |\n|---|---|---|"
@@ -280,7 +279,7 @@ async fn runtime_figures(quick: bool) -> Result<(), Box<dyn std::error::Error>> 
             typed / by_hand,
             verdict(typed / by_hand <= 1.03)
         ),
-        None => println!("instructions per request: not counted (valgrind is not installed)"),
+        None => println!("instructions per request: not counted (no valgrind, or it failed)"),
     }
     let [typed_allocations, by_hand_allocations, undecoded_allocations] =
         runtime::allocations_per_request(if quick { 50 } else { 1000 }).await;
