@@ -284,8 +284,9 @@ async fn records_are_encrypted_at_rest_and_a_wrong_key_is_a_clear_error() {
         .unwrap();
     store.save(KEY, &record("access-token-plain", "refresh-token-plain"), None).await.unwrap();
 
-    let (client, connection) = tokio_postgres::connect(&url, tokio_postgres::NoTls).await.unwrap();
-    tokio::spawn(connection);
+    // Straight to the database: behind pgbouncer in transaction mode, this
+    // client's prepared statements could meet another server connection.
+    let client = connect(&url).await;
     let row = client
         .query_one(&format!("SELECT record, key_id FROM {} WHERE key = $1", table.name), &[&KEY])
         .await
