@@ -23,6 +23,10 @@ struct Setup {
     sandbox: Sandbox,
     client: cb_client::Client<Bench>,
     store: Arc<MemoryStore>,
+    /// The reqwest client that cb-client sends with, for the requests
+    /// written by hand: one pool, so that every way of making the request
+    /// goes over the same connection.
+    http: reqwest::Client,
 }
 
 async fn setup() -> Setup {
@@ -32,16 +36,18 @@ async fn setup() -> Setup {
     sandbox.register_client(CLIENT_ID, CLIENT_SECRET, [REDIRECT_URI]);
     sandbox.seed_demo_user();
     let store = Arc::new(MemoryStore::new());
+    let http = hand_written_http();
     let oauth = OAuthClient::builder(CLIENT_ID, CLIENT_SECRET, REDIRECT_URI)
         .sandbox(sandbox.base_url().as_str())
         .shared_store(store.clone())
+        .http_client(http.clone())
         .build()
         .expect("a valid configuration");
     let (url, pending) = oauth.authorize_url::<Bench>().build().expect("a URL");
     let redirect = sandbox.consent(url.as_str()).expect("consent").approve().expect("approval");
     let code = pending.complete(redirect.as_str()).expect("a code");
     let client = oauth.exchange(code, "bench-user").await.expect("an exchange");
-    Setup { sandbox, client, store }
+    Setup { sandbox, client, store, http }
 }
 
 /// Latencies of one way of making the request.
@@ -63,9 +69,10 @@ impl Latencies {
     }
 }
 
-/// The reqwest client that hand-written code would use: cb-client's own
-/// settings (timeouts, no redirects, a user agent), so that the comparison
-/// is of the work done per request and not of the configuration.
+/// The reqwest client of the comparison: cb-client's own settings
+/// (timeouts, no redirects, a user agent), given to cb-client and used by
+/// the requests written by hand, so that the comparison is of the work
+/// done per request and not of the configuration or the connection.
 fn hand_written_http() -> reqwest::Client {
     reqwest::Client::builder()
         .connect_timeout(Duration::from_secs(10))
@@ -117,11 +124,10 @@ const ORDER: [[usize; 4]; 4] = [[0, 1, 3, 2], [1, 2, 0, 3], [2, 3, 1, 0], [3, 0,
 /// measurement's own error. The four are interleaved request by request in
 /// the rounds of [`ORDER`], so that drift and ordering hit them alike.
 pub(crate) async fn client_overhead(blocks: usize, per_block: usize) -> [Latencies; 4] {
-    let Setup { sandbox, client, store } = setup().await;
+    let Setup { sandbox, client, store, http } = setup().await;
     let token =
         store.load("bench-user").await.ok().flatten().expect("stored tokens").record.access_token;
     let token = token.expose_secret();
-    let http = hand_written_http();
     let url = format!("{}v2/accounts", sandbox.base_url());
     let mut ways = [(); 4].map(|()| Latencies { per_request: Vec::new(), elapsed: Duration::ZERO });
     // Warm every path up: connections, caches.
@@ -220,10 +226,9 @@ pub(crate) fn probe(way: usize, requests: u64) {
     let runtime =
         tokio::runtime::Builder::new_current_thread().enable_all().build().expect("a runtime");
     runtime.block_on(async {
-        let Setup { sandbox, client, store } = setup().await;
+        let Setup { sandbox, client, store, http } = setup().await;
         let token = store.load("bench-user").await.ok().flatten().expect("tokens");
         let token = token.record.access_token.expose_secret().to_owned();
-        let http = hand_written_http();
         let url = format!("{}v2/accounts", sandbox.base_url());
         for _ in 0..20 {
             client.accounts().page().await.expect("accounts");
