@@ -134,9 +134,9 @@ pub(crate) fn requires_scope(
 /// choice). Every token of a bound is spanned at what the user wrote (the
 /// marker at the scope's last token), so that rustc's "required by this
 /// bound" points at the scope as written. One predicate rather than one
-/// per bound: rustc checks a predicate at a time, and at N = 2000 three
-/// predicates per function cost 2% more instructions in `cargo check`
-/// than one (`BENCHMARKS.md`).
+/// per bound: rustc's work grows with the predicates, and at N = 2000 the
+/// same bounds as three predicates per function cost 2% more instructions
+/// in `cargo check` than as one (`BENCHMARKS.md`).
 fn bounds(runtime: &RuntimeCrate, param: &Ident, plan: &Plan, tokens: &mut Vec<TokenTree>) {
     let choices = plan.choices.iter().map(|(choice, any)| (*any, *any, None, *choice));
     let scopes = plan.scopes.iter().map(|(index, first, last)| (*first, *last, Some(*index), 0));
