@@ -183,17 +183,22 @@ impl Generated {
         Ok(Generated { dir, target: root.join("target") })
     }
 
-    fn cargo(&self, args: &[&str]) -> Duration {
-        let started = Instant::now();
-        let status = Command::new(env!("CARGO"))
+    /// `cargo <args>` in the crate, quiet, offline, on the shared target
+    /// directory and without incremental compilation.
+    fn cargo_command(&self, args: &[&str]) -> Command {
+        let mut cargo = Command::new(env!("CARGO"));
+        cargo
             .args(args)
-            .arg("--quiet")
-            .arg("--offline")
+            .args(["--quiet", "--offline"])
             .current_dir(&self.dir)
             .env("CARGO_TARGET_DIR", &self.target)
-            .env("CARGO_INCREMENTAL", "0")
-            .status()
-            .expect("cargo runs");
+            .env("CARGO_INCREMENTAL", "0");
+        cargo
+    }
+
+    fn cargo(&self, args: &[&str]) -> Duration {
+        let started = Instant::now();
+        let status = self.cargo_command(args).status().expect("cargo runs");
         assert!(status.success(), "cargo {args:?} failed in {}", self.dir.display());
         started.elapsed()
     }
@@ -241,10 +246,7 @@ pub(crate) fn wrap_rustc(log: &Path, args: &[String]) -> i32 {
             _ => PathBuf::from(rustc),
         };
         let mut valgrind = Command::new("valgrind");
-        valgrind
-            .args(["--tool=cachegrind", "--cache-sim=no", "--cachegrind-out-file=/dev/null"])
-            .arg(format!("--log-file={}", log.display()))
-            .arg(real);
+        valgrind.args(crate::CACHEGRIND).arg(format!("--log-file={}", log.display())).arg(real);
         valgrind
     } else {
         Command::new(rustc)
@@ -264,11 +266,8 @@ impl Generated {
         let log = self.target.join(format!("{}.cachegrind", self.dir.file_name()?.to_str()?));
         let _ = std::fs::remove_file(&log);
         self.touch();
-        let status = Command::new(env!("CARGO"))
-            .args(["check", "--quiet", "--offline"])
-            .current_dir(&self.dir)
-            .env("CARGO_TARGET_DIR", &self.target)
-            .env("CARGO_INCREMENTAL", "0")
+        let status = self
+            .cargo_command(&["check"])
             .env("RUSTC_WRAPPER", std::env::current_exe().ok()?)
             .env(CACHEGRIND_LOG, &log)
             .status()

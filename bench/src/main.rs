@@ -26,6 +26,11 @@ fn micros(duration: Duration) -> String {
     format!("{:.1} µs", duration.as_secs_f64() * 1e6)
 }
 
+/// valgrind's arguments for an instruction count: cachegrind without its
+/// cache simulation, its summary on stderr or `--log-file`, no output file.
+const CACHEGRIND: [&str; 3] =
+    ["--tool=cachegrind", "--cache-sim=no", "--cachegrind-out-file=/dev/null"];
+
 /// Whether valgrind, which counts instructions, is installed.
 fn valgrind_available() -> bool {
     std::process::Command::new("valgrind")

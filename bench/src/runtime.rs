@@ -109,6 +109,22 @@ async fn by_hand(http: &reqwest::Client, url: &str, token: &str, decode: bool) {
     }
 }
 
+/// One request, made one of the ways of [`client_overhead`]: 0 through
+/// cb-client, 2 by hand and left undecoded, any other by hand and decoded.
+async fn request(
+    way: usize,
+    client: &cb_client::Client<Bench>,
+    http: &reqwest::Client,
+    url: &str,
+    token: &str,
+) {
+    match way {
+        0 => drop(client.accounts().page().await.expect("accounts")),
+        2 => by_hand(http, url, token, false).await,
+        _ => by_hand(http, url, token, true).await,
+    }
+}
+
 /// The order of the four ways in each round: a Williams square, so that
 /// each way comes first, second, third and last equally often and follows
 /// each other way equally often. A fixed cycle (0, 1, 2, 0, 1, 2, ..)
@@ -132,17 +148,13 @@ pub(crate) async fn client_overhead(blocks: usize, per_block: usize) -> [Latenci
     let mut ways = [(); 4].map(|()| Latencies { per_request: Vec::new(), elapsed: Duration::ZERO });
     // Warm every path up: connections, caches.
     for _ in 0..50 {
-        client.accounts().page().await.expect("accounts");
-        by_hand(&http, &url, token, true).await;
+        request(0, &client, &http, &url, token).await;
+        request(1, &client, &http, &url, token).await;
     }
     for round in 0..blocks * per_block {
         for way in ORDER[round % ORDER.len()] {
             let started = Instant::now();
-            match way {
-                0 => drop(client.accounts().page().await.expect("accounts")),
-                2 => by_hand(&http, &url, token, false).await,
-                _ => by_hand(&http, &url, token, true).await,
-            }
+            request(way, &client, &http, &url, token).await;
             let elapsed = started.elapsed();
             ways[way].per_request.push(elapsed);
             ways[way].elapsed += elapsed;
@@ -179,32 +191,30 @@ pub(crate) async fn allocations_per_request(requests: u64) -> [f64; 3] {
         let runtime =
             tokio::runtime::Builder::new_current_thread().enable_all().build().expect("a runtime");
         let (client, http, url, token) = runtime.block_on(async {
+            let http = hand_written_http();
             let oauth = OAuthClient::builder(CLIENT_ID, CLIENT_SECRET, REDIRECT_URI)
                 .sandbox(base.as_str())
                 .shared_store(store.clone())
+                .http_client(http.clone())
                 .build()
                 .expect("a valid configuration");
             let client = oauth.restore::<Bench>("bench-user").await.expect("stored tokens");
             let token = store.load("bench-user").await.ok().flatten().expect("tokens");
             let token = token.record.access_token.expose_secret().to_owned();
-            (client, hand_written_http(), format!("{base}v2/accounts"), token)
+            (client, http, format!("{base}v2/accounts"), token)
         });
         // Warm up: connections, the session's token.
         runtime.block_on(async {
             for _ in 0..20 {
-                client.accounts().page().await.expect("accounts");
-                by_hand(&http, &url, &token, true).await;
+                request(0, &client, &http, &url, &token).await;
+                request(1, &client, &http, &url, &token).await;
             }
         });
         let count = |way: usize| {
             allocation_counter::measure(|| {
                 runtime.block_on(async {
                     for _ in 0..requests {
-                        match way {
-                            0 => drop(client.accounts().page().await.expect("accounts")),
-                            1 => by_hand(&http, &url, &token, true).await,
-                            _ => by_hand(&http, &url, &token, false).await,
-                        }
+                        request(way, &client, &http, &url, &token).await;
                     }
                 });
             })
@@ -231,15 +241,11 @@ pub(crate) fn probe(way: usize, requests: u64) {
         let token = token.record.access_token.expose_secret().to_owned();
         let url = format!("{}v2/accounts", sandbox.base_url());
         for _ in 0..20 {
-            client.accounts().page().await.expect("accounts");
-            by_hand(&http, &url, &token, true).await;
+            request(0, &client, &http, &url, &token).await;
+            request(1, &client, &http, &url, &token).await;
         }
         for _ in 0..requests {
-            match way {
-                0 => drop(client.accounts().page().await.expect("accounts")),
-                1 => by_hand(&http, &url, &token, true).await,
-                _ => by_hand(&http, &url, &token, false).await,
-            }
+            request(way, &client, &http, &url, &token).await;
         }
     });
 }
@@ -256,7 +262,7 @@ pub(crate) fn instructions_per_request(few: u64, many: u64) -> Option<[f64; 3]> 
     let exe = std::env::current_exe().ok()?;
     let count = |way: usize, requests: u64| -> Option<u64> {
         let output = std::process::Command::new("valgrind")
-            .args(["--tool=cachegrind", "--cache-sim=no", "--cachegrind-out-file=/dev/null"])
+            .args(crate::CACHEGRIND)
             .arg(&exe)
             .args(["--probe", &way.to_string(), &requests.to_string()])
             .output()
